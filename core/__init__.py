@@ -1,0 +1,1 @@
+"""Collective Alignment Explorer core: everything that runs without Streamlit."""
