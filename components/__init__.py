@@ -1,0 +1,1 @@
+"""Streamlit widgets and pure Plotly figure builders shared by the pages."""

@@ -1,0 +1,169 @@
+"""Pure Plotly figure builders (no Streamlit): frames that went through core.privacy in, figures out."""
+from __future__ import annotations
+
+import html
+from functools import cache
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core import privacy
+from core.config import DATA_DIR
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7"}
+TIE_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
+SEQUENTIAL = ((0.0, "#DCEBF5"), (1.0, OKABE_ITO["blue"]))
+ROW_PX = 30
+FONT = dict(family="Source Sans Pro, sans-serif", size=13)
+CENTROIDS_CSV = DATA_DIR / "country_centroids.csv"
+
+
+def label(text: object) -> str:
+    """Plotly renders a subset of HTML in labels: escape anything that came from data."""
+    return html.escape(str(text), quote=False)
+
+
+def _layout(fig: go.Figure, height: int, x_title: str | None = None) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=30, b=40), font=FONT, showlegend=True,
+                      legend=dict(orientation="h", yanchor="top", y=-0.08, x=0),
+                      plot_bgcolor="white", hovermode="closest")
+    if x_title:
+        fig.update_xaxes(title_text=x_title)
+    return fig
+
+
+def shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows that may be drawn: not suppressed and with an estimate."""
+    privacy.assert_applied(df)
+    return df[~df["suppressed"] & df["estimate"].notna()]
+
+
+def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None = None,
+                    reference_label: str = "Overall", tie_col: str | None = None,
+                    x_title: str = "Agreement with the Model Spec Ranker") -> go.Figure:
+    """Dots with 95% CI error bars, highest first; low-reliability rows hollow; optional tie groups shaded."""
+    rows = shown(df).sort_values(["estimate", label_col], ascending=[False, True]).reset_index(drop=True)
+    labels = [label(v) for v in rows[label_col]]
+    fig = go.Figure()
+    for reliable, name, symbol in ((True, "95% CI", "circle"),
+                                   (False, f"95% CI, {privacy.LOW_RELIABILITY_TEXT} (10–29 participants)",
+                                    "circle-open")):
+        part = rows[(rows["reliability"] == privacy.RELIABILITY_OK) == reliable]
+        if part.empty:
+            continue
+        colours = ([TIE_COLOURS[int(g) % 2] for g in part[tie_col]] if tie_col and rows[tie_col].nunique() > 1
+                   else [OKABE_ITO["blue"]] * len(part))
+        fig.add_trace(go.Scatter(
+            x=part["estimate"], y=[labels[i] for i in part.index], mode="markers", name=name,
+            marker=dict(symbol=symbol, size=10, color=colours, line=dict(width=2, color=colours)),
+            error_x=dict(type="data", symmetric=False, array=part["ci_high"] - part["estimate"],
+                         arrayminus=part["estimate"] - part["ci_low"], color="#555555", thickness=1.5),
+            customdata=list(zip(part["ci_low"], part["ci_high"], part["n_participants"].astype("float"),
+                                strict=True)),
+            hovertemplate="%{y}<br>%{x:.0%} (95% CI %{customdata[0]:.0%}–%{customdata[1]:.0%})"
+                          "<br>%{customdata[2]:,.0f} participants<extra></extra>",
+        ))
+    if tie_col and rows[tie_col].nunique() > 1:
+        _shade_ties(fig, rows[tie_col].tolist())
+    if reference is not None and pd.notna(reference):
+        fig.add_vline(x=reference, line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=1.5),
+                      annotation_text=label(reference_label), annotation_position="top")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
+    fig.update_xaxes(range=_span(rows, reference), tickformat=".0%", gridcolor="#E5E5E5", zeroline=False)
+    return _layout(fig, 100 + ROW_PX * max(len(rows), 1), x_title)
+
+
+def _span(rows: pd.DataFrame, reference: float | None) -> list[float]:
+    """The x range: every interval (and the reference line) with a margin, inside 0–100%."""
+    values = [*rows["ci_low"].dropna(), *rows["ci_high"].dropna()]
+    if reference is not None and pd.notna(reference):
+        values.append(float(reference))
+    if not values:
+        return [0.0, 1.0]
+    return [max(0.0, min(values) - 0.05), min(1.0, max(values) + 0.05)]
+
+
+def _shade_ties(fig: go.Figure, groups: list) -> None:
+    """Grey bands behind runs of rows that share a tie group (their CIs overlap: no ranking between them)."""
+    start = 0
+    for i in range(1, len(groups) + 1):
+        if i == len(groups) or groups[i] != groups[start]:
+            if i - start > 1:
+                fig.add_hrect(y0=start - 0.45, y1=i - 1 + 0.45, fillcolor="#EEEEEE", line_width=0, layer="below")
+            start = i
+
+
+def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants") -> go.Figure:
+    """Horizontal bars of participant counts; suppressed levels are not drawn."""
+    privacy.assert_applied(df)
+    rows = df[~df["suppressed"]].sort_values("n_participants", ascending=False)
+    labels = [label(v) for v in rows[label_col]]
+    fig = go.Figure(go.Bar(
+        x=rows["n_participants"].astype(float), y=labels, orientation="h", name="Participants",
+        marker_color=OKABE_ITO["blue"], text=[f"{int(v):,}" for v in rows["n_participants"]],
+        textposition="auto", hovertemplate="%{y}: %{x:,} participants<extra></extra>",
+    ))
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
+    fig.update_xaxes(gridcolor="#E5E5E5")
+    return _layout(fig, 90 + ROW_PX * max(len(rows), 1), x_title)
+
+
+@cache
+def centroids() -> pd.DataFrame:
+    """Approximate (lat, lon) per ISO alpha-3 code, shipped in data/country_centroids.csv."""
+    return pd.read_csv(CENTROIDS_CSV, dtype={"iso3": str})
+
+
+def country_map_figure(df: pd.DataFrame, iso_col: str = "country", name_col: str = "name") -> go.Figure:
+    """Participants by country of residence as bubbles at each country's position on a lon/lat grid.
+
+    Plotly's geographic maps fetch their outlines from a CDN at view time; the site makes no outside requests,
+    so countries are drawn at their approximate centres instead. Suppressed countries are not drawn.
+    """
+    privacy.assert_applied(df)
+    rows = df[~df["suppressed"]].merge(centroids(), left_on=iso_col, right_on="iso3", how="inner")
+    n = rows["n_participants"].astype(float)
+    size = 12 + 40 * (n / n.max()) ** 0.5 if len(rows) else n
+    fig = go.Figure(go.Scatter(
+        x=rows["lon"], y=rows["lat"], mode="markers+text", name="Participants",
+        text=[label(c) for c in rows[iso_col]], textposition="middle center",
+        textfont=dict(size=10, color="#000000"),
+        marker=dict(size=size, color=n, colorscale=SEQUENTIAL, line=dict(width=1, color=OKABE_ITO["blue"]),
+                    showscale=False),
+        customdata=[label(x) for x in (rows[name_col] if name_col in rows else rows[iso_col])],
+        hovertemplate="%{customdata}: %{marker.color:,.0f} participants<extra></extra>",
+    ))
+    fig.update_xaxes(range=[-170, 180], dtick=30, gridcolor="#EEEEEE", zeroline=False, showticklabels=False)
+    fig.update_yaxes(range=[-58, 75], dtick=30, gridcolor="#EEEEEE", zeroline=False, showticklabels=False)
+    fig = _layout(fig, 360)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def tied_extremes(df: pd.DataFrame, label_col: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shown rows that cannot be told apart from the highest and from the lowest (overlapping 95% CIs)."""
+    rows = shown(df)
+    if rows.empty:
+        return rows, rows
+    top = rows.loc[rows["estimate"].idxmax()]
+    bottom = rows.loc[rows["estimate"].idxmin()]
+    highest = rows[rows["ci_high"] >= top["ci_low"]].sort_values("estimate", ascending=False)
+    lowest = rows[rows["ci_low"] <= bottom["ci_high"]].sort_values("estimate")
+    return highest, lowest
+
+
+def describe(df: pd.DataFrame, label_col: str) -> str:
+    """A one-sentence text summary of an estimate chart, for screen readers and for everyone."""
+    rows = shown(df)
+    hidden = int(df["suppressed"].sum())
+    if rows.empty:
+        return "No group in this chart has enough participants to show an estimate."
+    hi = rows.loc[rows["estimate"].idxmax()]
+    lo = rows.loc[rows["estimate"].idxmin()]
+    text = (f"{len(rows)} estimates with 95% confidence intervals, from {privacy.pct(lo['estimate'])} "
+            f"({lo[label_col]}) to {privacy.pct(hi['estimate'])} ({hi[label_col]}).")
+    if hidden:
+        text += f" {hidden} not shown ({privacy.SUPPRESSED_TEXT} or protecting such a group)."
+    return text

@@ -1,0 +1,119 @@
+"""The store behind the site: one cached read-only DuckDB connection, a cursor per query, cached results."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from core import config
+
+REBUILD_HINT = "python -m core build --source {source}"
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be opened or built; the message is plain words for visitors."""
+
+
+def source_name() -> str:
+    """The source the site shows (CA_SOURCE, default `auto`)."""
+    return os.environ.get(config.SOURCE_ENV) or config.DEFAULT_SOURCE
+
+
+def _build_with_progress(name: str, path: Path) -> None:
+    from core import store
+
+    bar = st.progress(0.0, text="Building the data store for the first time…")
+
+    def progress(fraction: float, text: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(text)[:200])
+
+    store.build(name, db_path=path, progress=progress)
+    bar.empty()
+
+
+@st.cache_resource(show_spinner="Opening the data store…")
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    from core import store
+
+    return store.open_store(Path(path))
+
+
+@st.cache_resource(show_spinner=False)
+def _store_path(name: str, build_dir: str) -> str:
+    # Resolving `auto` probes the hub; do it once per server (and build directory), not on every query.
+    from core import store
+
+    return str(store.store_path(name))
+
+
+def store_file() -> Path:
+    """Where the store of the configured source lives."""
+    return Path(_store_path(source_name(), str(config.BUILD_DIR)))
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Rerun through app.py when Streamlit ran a page script bare.
+
+    Streamlit treats an app with a `pages/` folder as a legacy multipage app until app.py calls
+    st.navigation; a deep link as the first request of a server (and every AppTest run) then executes
+    the page without the frame (banner, shared state). Switching the flag and rerunning puts it back.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """The shared read-only connection; raises StoreUnavailable with a plain message."""
+    from core import store
+
+    name = source_name()
+    try:
+        path = store_file()
+        if not path.exists():
+            # Built outside the cached function so the progress bar is not replayed on every cache hit.
+            _build_with_progress(name, path)
+        return _open(str(path))
+    except store.StoreError as exc:
+        raise StoreUnavailable(str(exc)) from exc  # its message already names the rebuild command
+    except Exception as exc:  # a failed first build must still end in a plain message, never a traceback
+        raise StoreUnavailable(
+            f"The data store could not be built or opened ({exc.__class__.__name__}). "
+            f"To rebuild it, run: {REBUILD_HINT.format(source=name)}"
+        ) from exc
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _read(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str) -> pd.DataFrame:
+    # A fresh cursor per query: a DuckDB connection must not be shared between Streamlit's threads.
+    return _fn(connection().cursor(), *args)
+
+
+def read(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
+    """Run `fn(cursor, *args)` on the store, cached per function, arguments and store file."""
+    _leave_legacy_pages_mode()
+    try:
+        store = str(store_file())
+    except Exception as exc:  # resolving the source failed: same plain message as a missing store
+        raise StoreUnavailable(f"The data source could not be resolved ({exc.__class__.__name__}). "
+                               f"To build it, run: {REBUILD_HINT.format(source=source_name())}") from exc
+    return _read(fn, f"{fn.__module__}.{fn.__qualname__}", args, store)
+
+
+def source_info() -> dict[str, str]:
+    """The store manifest as a dict."""
+    from core import reads
+
+    df = read(reads.manifest)
+    return dict(zip(df["key"].astype(str), df["value"].astype(str), strict=True))
+
+
+def is_synthetic(info: dict[str, str]) -> bool:
+    """True when the manifest says the data is generated."""
+    return str(info.get("synthetic", "true")).lower() != "false"

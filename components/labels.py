@@ -1,0 +1,23 @@
+"""Display names for codes: countries (pycountry) and demographic fields."""
+from __future__ import annotations
+
+from functools import cache
+
+import pycountry
+
+FIELDS = {"country": "Country of residence", "age": "Age", "gender": "Gender", "education_level": "Education",
+          "generative_ai_usage": "Generative-AI use", "ai_concern_level": "Feelings about AI"}
+
+
+@cache
+def country_name(iso3: str) -> str:
+    """Common English name of an ISO 3166-1 alpha-3 code, or the code itself."""
+    country = pycountry.countries.get(alpha_3=str(iso3))
+    if country is None:
+        return str(iso3)
+    return getattr(country, "common_name", None) or country.name
+
+
+def level_name(field: str, level: str) -> str:
+    """A group level as readers see it (country codes become names)."""
+    return country_name(level) if field == "country" else str(level)

@@ -1,0 +1,22 @@
+"""'Quote this': a copyable sentence with n, the 95% CI and a permalink, plus how to cite the site."""
+from __future__ import annotations
+
+import streamlit as st
+
+from components import data, state
+
+CITATION = ("Collective Alignment Explorer, computed from OpenAI's collective-alignment-1 (CA-1) dataset "
+            "(CC BY 4.0)")
+
+
+def quote_box(sentence: str, link: str) -> None:
+    """Show the sentence and its absolute permalink in a code block (which has a copy button)."""
+    info = data.source_info()
+    url = state.absolute(link)
+    revision = info.get("resolved_commit") or info.get("revision") or "unknown revision"
+    synthetic = data.is_synthetic(info)
+    note = " NOT REAL DATA: synthetic sample." if synthetic else ""
+    with st.container(border=True):
+        st.markdown("**Quote this**")
+        st.code(f"{sentence}{note}\nSource: {CITATION}, revision {revision}. {url}", language=None,
+                wrap_lines=True)

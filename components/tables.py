@@ -1,0 +1,77 @@
+"""A chart with its table, a text summary and CSV/Parquet/manifest downloads beside it."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components import data
+from components.frame import md_escape
+from core import exports, privacy
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True}
+# Friendly headers for the table view; downloads keep the machine names.
+HEADERS = {
+    "title": "Section", "anchor": "Anchor", "level": "Group", "label": "Group", "estimate": "Agreement",
+    "ci_low": "95% CI low", "ci_high": "95% CI high", "n_participants": "Participants",
+    "n_assessments": "Assessments", "n_prompts": "Prompts", "reliability": "Reliability",
+    "rank_range": "Rank (CI-aware)", "country": "Country", "name": "Country", "field": "Field",
+}
+PERCENT_COLUMNS = ("estimate", "ci_low", "ci_high", "share", "mean_agreement", "contestedness",
+                   "crowd_ranker_pairwise", "country_divergence", "lowest", "highest", "difference")
+
+
+def column_config(df: pd.DataFrame) -> dict:
+    """Readable headers; shares as percentages; counts with thousands separators."""
+    cfg: dict = {}
+    for col in df.columns:
+        title = HEADERS.get(col, col.replace("_", " ").capitalize())
+        if col in PERCENT_COLUMNS:
+            cfg[col] = st.column_config.NumberColumn(title, format="percent")
+        elif col.startswith("n_"):
+            cfg[col] = st.column_config.NumberColumn(title, format="localized")
+        else:
+            cfg[col] = st.column_config.Column(title)
+    return cfg
+
+
+def table(df: pd.DataFrame, *, hide: tuple[str, ...] = ("suppressed",)) -> None:
+    """A privacy-checked frame as an interactive table (text cells stay text)."""
+    privacy.assert_applied(df)
+    view = df.drop(columns=[c for c in hide if c in df.columns])
+    st.dataframe(view, hide_index=True, column_config=column_config(view), width="stretch")
+
+
+def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str, object]) -> None:
+    """CSV (formula-safe), Parquet (exact) and a JSON manifest of exactly what is shown."""
+    privacy.assert_applied(df)
+    manifest = exports.manifest_dict(filters, data.source_info(), privacy.rules())
+    manifest["rows"] = len(df)
+    manifest["columns"] = [str(c) for c in df.columns]
+    with st.container(horizontal=True):
+        for ext, text, payload in (
+            ("csv", "CSV", lambda: exports.to_csv_bytes(df)),
+            ("parquet", "Parquet", lambda: exports.to_parquet_bytes(df)),
+            ("json", "Manifest", lambda: exports.to_json_bytes(manifest)),
+        ):
+            kind = name if ext != "json" else f"{name}_manifest"
+            st.download_button(text, payload, file_name=exports.download_name(kind, view_slug, ext),
+                               mime=exports.mime(ext), icon=":material/download:", on_click="ignore",
+                               key=f"dl:{name}:{ext}")
+    st.caption(exports.ESCAPING_NOTE)
+
+
+def figure_with_table(fig: go.Figure, df: pd.DataFrame, *, name: str, caption: str, n_note: str,
+                      summary: str | None = None, view_slug: str = "all",
+                      filters: dict[str, object] | None = None) -> None:
+    """Chart and table tabs over the same privacy-checked data, a text summary, and downloads beside them."""
+    privacy.assert_applied(df)
+    summary = summary or caption
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"fig:{name}", alt=summary)
+    with table_tab:
+        table(df)
+    st.caption(md_escape(f"{caption} {n_note}"))
+    st.text(summary)
+    downloads(df, name=name, view_slug=view_slug, filters=filters or {})

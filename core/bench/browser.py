@@ -1,0 +1,141 @@
+"""Headless Chromium against a running Streamlit server: time to visible content, errors, sessions."""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Counts every change of the app's script state, so a wait after a click cannot mistake the
+# previous page's finished state for the new one.
+INIT_JS = """
+window.__stChanges = 0;
+new MutationObserver(ms => { window.__stChanges += ms.length; })
+  .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+"""
+
+# "Main content visible": connected, the script finished since `since`, the page's heading (if the
+# registry names one) in the main area, nothing stale or still loading, every Plotly chart drawn.
+READY_JS = """
+([since, heading]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning' || window.__stChanges <= since) return false;
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (!main || !main.querySelector('[data-testid="stElementContainer"]')) return false;
+  if (heading && ![...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading))) return false;
+  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
+  for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    if (!c.querySelector('.main-svg')) return false;
+  return true;
+}
+"""
+
+# Uncaught exceptions, and error boxes that carry one of the site's own failure messages.
+ERRORS_JS = """
+(markers) => ({
+  exceptions: document.querySelectorAll('[data-testid="stException"]').length
+    + [...document.querySelectorAll('[data-testid="stAlertContentError"]')]
+        .filter(e => markers.some(m => e.textContent.includes(m))).length,
+  charts: document.querySelectorAll('[data-testid="stMain"] [data-testid="stPlotlyChart"]').length,
+  elements: document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length,
+})
+"""
+
+CLICK_LINK_JS = """
+(urlPath) => {
+  const want = '/' + urlPath.replace(/^\\/+/, '');
+  const links = [...document.querySelectorAll('a[href]')]
+    .filter(a => { const u = new URL(a.href); return u.pathname === want && !u.hash; });
+  const link = links.find(a => (a.dataset.testid || '').includes('NavLink')) || links[0];
+  if (!link) return false;
+  link.click();
+  return true;
+}
+"""
+
+
+@dataclass
+class Session:
+    """One visitor: a browser context with one tab, and every error it saw."""
+    context: object
+    page: object
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    exceptions: int = 0
+    failure_texts: list[str] = field(default_factory=list)
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def _expected_probe(url: str) -> bool:
+    """The frontend first looks for the server under the page's own path (`/people/_stcore/health`),
+    gets 404 and falls back to the root: normal base-path discovery, not an error."""
+    return "/_stcore/" in url and not url.split("//", 1)[-1].split("/", 1)[-1].startswith("_stcore/")
+
+
+def new_session(browser, base_url: str, failure_texts: list[str] | None = None) -> Session:
+    context = browser.new_context()
+    context.add_init_script(INIT_JS)
+    page = context.new_page()
+    session = Session(context, page, failure_texts=failure_texts or [])
+    page.on("console", lambda m: m.type == "error" and not _expected_probe(m.location.get("url", ""))
+            and session.console_errors.append(f"{m.text} [{m.location.get('url', '')}]"))
+    page.on("pageerror", lambda e: session.console_errors.append(f"pageerror: {e}"))
+    # ERR_ABORTED is a request cancelled by a navigation, not a failure.
+    page.on("requestfailed", lambda r: "ERR_ABORTED" not in (r.failure or "")
+            and session.failed_requests.append(f"{r.failure} {r.url}"))
+    page.on("response", lambda r: r.status >= 400 and not _expected_probe(r.url)
+            and session.failed_requests.append(f"{r.status} {r.url}"))
+    return session
+
+
+def _wait_ready(page, since: int, heading: str, timeout_s: float) -> None:
+    page.wait_for_function(READY_JS, arg=[since, heading], polling=10, timeout=timeout_s * 1000)
+
+
+def _record_exceptions(session: Session) -> dict:
+    info = session.page.evaluate(ERRORS_JS, session.failure_texts)
+    session.exceptions += info["exceptions"]
+    return info
+
+
+def open_url(session: Session, url: str, heading: str = "", timeout_s: float = 60.0) -> float:
+    """Load a URL in the session's tab; seconds until the main content is visible."""
+    t0 = time.perf_counter()
+    session.page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+    _wait_ready(session.page, 0, heading, timeout_s)
+    elapsed = time.perf_counter() - t0
+    _record_exceptions(session)
+    return elapsed
+
+
+def click_to(session: Session, base_url: str, url_path: str, heading: str = "", timeout_s: float = 60.0) -> float:
+    """Navigate inside the app (same session) by its own link; falls back to loading the URL."""
+    page = session.page
+    since = page.evaluate("() => window.__stChanges")
+    t0 = time.perf_counter()
+    if not page.evaluate(CLICK_LINK_JS, url_path):
+        return open_url(session, f"{base_url}/{url_path}", heading, timeout_s)
+    _wait_ready(page, since, heading, timeout_s)
+    elapsed = time.perf_counter() - t0
+    _record_exceptions(session)
+    return elapsed
+
+
+def first_visit(browser, base_url: str, url_path: str, heading: str = "") -> float:
+    """Seconds until a new visitor (fresh context, empty cache) sees the page's main content."""
+    session = new_session(browser, base_url)  # first visits are timed; errors are counted by the sessions
+    try:
+        return open_url(session, f"{base_url}/{url_path}", heading)
+    finally:
+        session.context.close()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")

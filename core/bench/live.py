@@ -1,0 +1,82 @@
+"""Measurements against running servers: first-visit times next to an empty page, and server memory."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from core.bench import browser
+from core.bench.memory import slope, tree_rss_mb
+from core.bench.pages import write_empty_app
+from core.bench.server import streamlit_server
+from core.config import ROOT
+
+SETTLE_S = 1.0  # let the server finish sending before reading its memory
+
+
+def visit_all(session: browser.Session, base_url: str, pages: list[dict]) -> list[float]:
+    """One visitor goes through every page: the first by URL, the rest by the app's own links."""
+    first, rest = pages[0], pages[1:]
+    times = [browser.open_url(session, f"{base_url}/{first['url_path']}", first.get("heading", ""))]
+    times += [browser.click_to(session, base_url, p["url_path"], p.get("heading", "")) for p in rest]
+    return times
+
+
+def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int, extra_sessions: int,
+            app: Path = ROOT / "app.py", failure_texts: list[str] | None = None) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    empty_app = write_empty_app(work_dir / "empty_app")
+    with streamlit_server(empty_app, work_dir / "empty_server.log") as empty, \
+            streamlit_server(app, work_dir / "site_server.log", env=env) as site, \
+            sync_playwright() as pw:
+        chromium = browser.launch(pw)
+        rss_idle = tree_rss_mb(site.pid)
+        first = browser.new_session(chromium, site.base_url, failure_texts)
+        visit_all(first, site.base_url, pages)
+        time.sleep(SETTLE_S)
+        rss_after_pages = tree_rss_mb(site.pid)
+
+        # Interleave the empty page and the site's pages so both see the same machine load.
+        empty_times: list[float] = []
+        page_times: dict[str, list[float]] = {p["title"]: [] for p in pages}
+        for _ in range(repeats):
+            empty_times.append(browser.first_visit(chromium, empty.base_url, "", "Empty page"))
+            for p in pages:
+                page_times[p["title"]].append(browser.first_visit(chromium, site.base_url, p["url_path"],
+                                                                  p.get("heading", "")))
+
+        sessions = [first]
+        xs, ys = [0.0], [tree_rss_mb(site.pid)]
+        for k in range(1, extra_sessions + 1):
+            session = browser.new_session(chromium, site.base_url, failure_texts)
+            visit_all(session, site.base_url, pages)
+            sessions.append(session)
+            time.sleep(SETTLE_S)
+            xs.append(float(k))
+            ys.append(tree_rss_mb(site.pid))
+        errors = {"exceptions": sum(s.exceptions for s in sessions),
+                  "console_errors": sum(len(s.console_errors) for s in sessions),
+                  "failed_requests": sum(len(s.failed_requests) for s in sessions),
+                  "examples": [e for s in sessions for e in s.console_errors + s.failed_requests][:5]}
+        for session in sessions:
+            session.context.close()
+        chromium.close()
+
+    empty_ms = browser.median(empty_times) * 1000
+    return {
+        "browser": {
+            "empty_ms": empty_ms,
+            "pages": {title: {"ms": browser.median(times) * 1000,
+                              "ratio_to_empty": browser.median(times) * 1000 / empty_ms}
+                      for title, times in page_times.items()},
+            "repeats": repeats,
+        },
+        "memory": {
+            "rss_idle_mb": rss_idle,
+            "rss_after_pages_mb": rss_after_pages,
+            "per_session_mb": slope(xs, ys),
+            "sessions_added": extra_sessions,
+            "rss_samples_mb": ys,
+        },
+        "session_errors": errors,
+    }

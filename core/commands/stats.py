@@ -1,0 +1,90 @@
+"""`python -m core stats`: print overall and per-section agreement exactly as stored in a built store."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from core import config
+
+NOTE = ("Prints the raw stored numbers, including groups under the public small-group minimum "
+        f"({config.MIN_PARTICIPANTS} participants) that the site hides: a researcher's tool, nothing is recomputed.")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = f"{parser.description} {NOTE}"
+    parser.add_argument("--db", type=Path, required=True, help="built store (.duckdb), opened read-only")
+    parser.add_argument("--run", default=None, help="ranker run id (default: the only run in the store)")
+    parser.add_argument("--block", choices=config.BLOCKS, default="world", help="ranking block (default world)")
+    parser.add_argument("--metric", choices=config.METRICS, default="pairwise", help="agreement metric")
+    parser.add_argument("--threshold", type=int, choices=config.THRESHOLDS, default=config.THRESHOLDS[0],
+                        help="minimum relevance grade for a section's prompts (default 5, as published)")
+    parser.add_argument("--format", choices=("json", "table"), default="json", help="output format")
+
+
+def _number(value):
+    """JSON-safe number: NaN (no estimate) becomes null."""
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _records(cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [{k: _number(v) for k, v in zip(names, row)} for row in cursor.fetchall()]
+
+
+def read_stats(con, run: str | None, block: str, metric: str, threshold: int) -> dict:
+    """The stored figures as the JSON document the command prints; ValueError when the run is unclear."""
+    from core.sql import query
+
+    runs = [r["run_id"] for r in _records(con.execute(query("stats_runs")))]
+    if run is None:
+        if len(runs) != 1:
+            listed = ", ".join(runs) if runs else "none"
+            raise ValueError(f"choose a run with --run; runs in this store: {listed}")
+        run = runs[0]
+    elif run not in runs:
+        raise ValueError(f"no run {run!r} in this store; runs: {', '.join(runs) or 'none'}")
+    params = {"run_id": run, "block": block, "metric": metric}
+    overall = _records(con.execute(query("stats_overall"), params))
+    sections = _records(con.execute(query("stats_sections"), {**params, "threshold": threshold}))
+    empty = {"estimate": None, "ci_low": None, "ci_high": None, "n_participants": 0, "n_assessments": 0}
+    return {"run": run, "overall": overall[0] if overall else empty, "sections": sections}
+
+
+def _cell(value, digits: int = 4) -> str:
+    return "—" if value is None else (f"{value:.{digits}f}" if isinstance(value, float) else str(value))
+
+
+def format_table(doc: dict, block: str, metric: str, threshold: int) -> str:
+    """Plain-text table of the same figures."""
+    header = f"{'section':<44} {'estimate':>9} {'ci_low':>8} {'ci_high':>8} {'n_part':>7} {'n_assess':>9}"
+    o = doc["overall"]
+    lines = [f"run {doc['run']} · block {block} · metric {metric} · sections at relevance ≥ {threshold}",
+             NOTE, "", header, "-" * len(header),
+             f"{'(overall)':<44} {_cell(o['estimate']):>9} {_cell(o['ci_low']):>8} {_cell(o['ci_high']):>8} "
+             f"{o['n_participants']:>7} {o['n_assessments']:>9}"]
+    for s in doc["sections"]:
+        lines.append(f"{s['anchor'][:44]:<44} {_cell(s['estimate']):>9} {_cell(s['ci_low']):>8} "
+                     f"{_cell(s['ci_high']):>8} {s['n_participants']:>7} {s['n_assessments']:>9}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    import duckdb
+
+    if not args.db.is_file():
+        print(f"no store at {args.db}; build one with `python -m core build`", file=sys.stderr)
+        return 2
+    with duckdb.connect(str(args.db), read_only=True) as con:
+        try:
+            doc = read_stats(con, args.run, args.block, args.metric, args.threshold)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    if args.format == "json":
+        print(json.dumps(doc, indent=2))
+    else:
+        print(format_table(doc, args.block, args.metric, args.threshold))
+    return 0

@@ -1,0 +1,134 @@
+"""Small-group rules: the one place that decides what may be shown, downloaded or quoted."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from core.config import LOW_RELIABILITY_BELOW, MIN_PARTICIPANTS
+
+RULES_VERSION = "1"
+SUPPRESSED_TEXT = f"fewer than {MIN_PARTICIPANTS} participants"
+LOW_RELIABILITY_TEXT = "low reliability"
+RELIABILITY_SUPPRESSED = "suppressed"
+RELIABILITY_LOW = "low reliability"
+RELIABILITY_OK = "ok"
+# Count columns blanked together with the estimate: showing them would reveal the small group's size.
+COUNT_COLUMNS = ("n_participants", "n_assessments", "n_prompts", "n_single_top", "n_first", "n", "n_countries_eligible")
+DEFAULT_VALUE_COLUMNS = ("estimate", "ci_low", "ci_high", "mean_agreement", "share")
+
+
+def rules() -> dict[str, object]:
+    """The rule set as data, for manifests and the methodology page."""
+    return {
+        "version": RULES_VERSION,
+        "unit": "distinct participants",
+        "suppress_below": MIN_PARTICIPANTS,
+        "suppressed_label": SUPPRESSED_TEXT,
+        "low_reliability_below": LOW_RELIABILITY_BELOW,
+        "complementary_suppression": (
+            "inside each partition, when the suppressed cells could be recovered from a shown total "
+            "(one suppressed cell, or suppressed cells totalling fewer than "
+            f"{MIN_PARTICIPANTS} participants), the next-smallest cells are suppressed too, counts included"
+        ),
+    }
+
+
+def is_suppressed(n: object) -> bool:
+    """True when a count is missing or below the minimum group size."""
+    if n is None or (isinstance(n, float) and math.isnan(n)) or n is pd.NA:
+        return True
+    return int(n) < MIN_PARTICIPANTS
+
+
+def _complementary(n: pd.Series, primary: pd.Series) -> pd.Series:
+    """Grow the suppressed set of one partition until subtraction from the total reveals no small group."""
+    sup = primary.copy()
+    while True:
+        n_sup = int(sup.sum())
+        if n_sup == 0 or bool(sup.all()):
+            return sup
+        hidden_total = float(n[sup].fillna(0).sum())
+        if n_sup >= 2 and hidden_total >= MIN_PARTICIPANTS:
+            return sup
+        # Hide the smallest shown cell next: it protects the others at the least cost.
+        sup.loc[n[~sup].astype(float).idxmin()] = True
+
+
+def apply(
+    df: pd.DataFrame,
+    n_col: str = "n_participants",
+    value_cols: Sequence[str] | None = None,
+    partition_cols: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Return a copy with values from < MIN_PARTICIPANTS blanked, plus `suppressed` and `reliability` columns.
+
+    `partition_cols` names the columns whose value combinations each split the participants into disjoint
+    groups with a shown total (e.g. ``["field"]`` for country/age/... breakdowns); `[]` means the whole frame
+    is one partition; None means rows are not parts of a total (no complementary suppression).
+    """
+    out = df.copy().reset_index(drop=True)
+    if value_cols is None:
+        value_cols = [c for c in DEFAULT_VALUE_COLUMNS if c in out.columns]
+    n = pd.to_numeric(out[n_col], errors="coerce") if len(out) else pd.Series(dtype=float)
+    primary = n.isna() | (n < MIN_PARTICIPANTS)
+    if partition_cols is None:
+        suppressed = primary
+    elif not partition_cols:
+        suppressed = _complementary(n, primary)
+    else:
+        suppressed = primary.copy()
+        for _, part in out.groupby(list(partition_cols), dropna=False, sort=False):
+            suppressed.loc[part.index] = _complementary(n.loc[part.index], primary.loc[part.index])
+    suppressed = suppressed.astype(bool)
+    for col in value_cols:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        out.loc[suppressed, col] = float("nan")
+    for col in {n_col, *COUNT_COLUMNS} & set(out.columns):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("Int64")
+        out.loc[suppressed, col] = pd.NA
+    out["suppressed"] = suppressed
+    low = ~suppressed & (n < LOW_RELIABILITY_BELOW)
+    out["reliability"] = RELIABILITY_OK
+    out.loc[low, "reliability"] = RELIABILITY_LOW
+    out.loc[suppressed, "reliability"] = RELIABILITY_SUPPRESSED
+    return out
+
+
+def assert_applied(df: pd.DataFrame) -> None:
+    """Refuse to show a frame that has not been through `apply` (a programming error, not user input)."""
+    if "suppressed" not in df.columns or "reliability" not in df.columns:
+        raise ValueError("data must pass through core.privacy.apply before it is shown or downloaded")
+
+
+def n_label(n: object) -> str:
+    """'1,012 participants', or the suppression text for small or unknown groups."""
+    if is_suppressed(n):
+        return SUPPRESSED_TEXT
+    k = int(n)
+    return f"{k:,} participants" + (f" ({LOW_RELIABILITY_TEXT})" if k < LOW_RELIABILITY_BELOW else "")
+
+
+def pct(x: object, digits: int = 0) -> str:
+    """A share 0–1 as a percentage string; an en dash when missing."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def ci_text(low: object, high: object) -> str:
+    """'95% CI 74–82%'."""
+    return f"95% CI {pct(low)[:-1]}–{pct(high)}"
+
+
+def estimate_sentence(
+    subject: str, estimate: object, ci_low: object, ci_high: object, n: object,
+    measure: str = "agreement with the Model Spec Ranker",
+) -> str:
+    """One quotable sentence that carries n and the CI, or says the group is too small to report."""
+    if is_suppressed(n) or estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
+        return f"{subject}: not reported ({SUPPRESSED_TEXT})."
+    k = int(n)
+    flag = f", {LOW_RELIABILITY_TEXT}" if k < LOW_RELIABILITY_BELOW else ""
+    return f"{subject} ({k:,} participants{flag}): {measure} was {pct(estimate)} ({ci_text(ci_low, ci_high)})."

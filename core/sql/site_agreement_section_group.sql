@@ -1,0 +1,5 @@
+-- Agreement per section by level of one field (all levels, so complementary suppression sees the whole partition).
+SELECT anchor, field, level, estimate, ci_low, ci_high, n_participants, n_assessments
+FROM agreement_section_group
+WHERE run_id = $run AND block = $block AND metric = $metric AND threshold = $threshold AND field = $field
+ORDER BY anchor, level

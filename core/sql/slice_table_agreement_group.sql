@@ -1,0 +1,6 @@
+-- agreement_group for download; NULL filters select every row (full data).
+SELECT run_id, block, metric, field, level, estimate, ci_low, ci_high, n_participants, n_assessments
+FROM agreement_group
+WHERE ($run IS NULL OR run_id = $run) AND ($block IS NULL OR block = $block)
+  AND ($metric IS NULL OR metric = $metric) AND ($field IS NULL OR field = $field)
+ORDER BY run_id, block, metric, field, level

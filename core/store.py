@@ -1,0 +1,283 @@
+"""The DuckDB store: build it atomically from a source (validate, insert in bulk, statistics) and open it read-only."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import config
+from core.source import Release, Source, open_release, resolve_source
+from core.sql import query
+
+Progress = Callable[[float, str], None]
+RELEASE_TABLES = ("prompts", "messages", "responses", "annotators", "assessments", "assessment_ranks",
+                  "annotator_only_assessments")
+REQUIRED_TABLES = 5  # tables counted by build_store_check.sql
+
+
+class StoreError(Exception):
+    """The store cannot be opened or built; the message is meant for people and names the fix."""
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: where, from what, the per-file counts, the report rows and the stage timings."""
+
+    db_path: Path
+    source: Source
+    files: list[dict]
+    assessment_counts: list[dict]
+    report: list[dict]
+    stage_seconds: dict[str, float]
+    table_rows: dict[str, int]
+    notices: list[str] = field(default_factory=list)
+    resolved_commit: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.stage_seconds.values())
+
+
+def _slug(source: Source) -> str:
+    if source.kind in ("hf", "sample"):
+        return source.kind
+    directory = Path(source.location)
+    base = re.sub(r"[^a-z0-9]+", "-", directory.name.lower()).strip("-") or "local"
+    # The hash keeps two directories with the same name apart.
+    return f"{base}-{hashlib.sha256(str(directory).encode()).hexdigest()[:8]}"
+
+
+def store_path(source_name: str | Source) -> Path:
+    """Default store file for a source: data/build/ca_<slug>.duckdb (`auto` is resolved first)."""
+    source = source_name if isinstance(source_name, Source) else resolve_source(source_name)
+    return config.BUILD_DIR / f"ca_{_slug(source)}.duckdb"
+
+
+def rebuild_command(path: Path, source_name: str | None = None) -> str:
+    """The exact command that (re)builds the store at `path`."""
+    if source_name is None:
+        match = re.fullmatch(r"ca_(hf|sample)\.duckdb", path.name)
+        source_name = match.group(1) if match else "SOURCE"
+    command = f"python -m core build --source {source_name}"
+    default = config.BUILD_DIR / f"ca_{source_name}.duckdb"
+    if path.resolve() != default.resolve():
+        command += f" --db {path}"
+    return command
+
+
+def open_store(path: Path | str, source_name: str | None = None):
+    """Read-only connection to a built store; StoreError (with the rebuild command) when missing or unusable."""
+    import duckdb
+
+    path = Path(path)
+    fix = f"Build it with: {rebuild_command(path, source_name)}"
+    if not path.is_file():
+        raise StoreError(f"No data store at {path}. {fix}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise StoreError(f"The data store at {path} cannot be opened ({exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0][:160]}). {fix}") from exc
+    try:
+        present = con.execute(query("build_store_check")).fetchall()[0][0]
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"The data store at {path} is unreadable ({exc.__class__.__name__}). {fix}") from exc
+    if present < REQUIRED_TABLES:
+        con.close()
+        raise StoreError(f"The data store at {path} is incomplete (manifest or release tables missing). {fix}")
+    return con
+
+
+def _arrow(columns: dict[str, list]):
+    import pyarrow as pa
+
+    return pa.table(columns)
+
+
+def _insert(con, table: str, columns: dict[str, list]) -> None:
+    """Bulk insert (Arrow → DuckDB); column lists are in schema order, table names are this module's constants."""
+    if columns and len(next(iter(columns.values()))):
+        con.from_arrow(_arrow(columns)).insert_into(table)
+
+
+def build(
+    source_name: str | Source | None = None,
+    db_path: Path | str | None = None,
+    bootstrap_b: int = config.BOOTSTRAP_B,
+    seed: int = config.BOOTSTRAP_SEED,
+    progress: Progress | None = None,
+    revision: str | None = None,
+) -> BuildResult:
+    """Load, validate and store a source, then ranker runs and statistics; replaces db_path only on success."""
+    import duckdb
+
+    from core.validate import validate_source
+
+    def say(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(min(max(fraction, 0.0), 1.0), message)
+
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = round(now - clock, 3)
+        clock = now
+
+    say(0.0, "resolving the source")
+    source = source_name if isinstance(source_name, Source) else resolve_source(source_name, revision)
+    release = open_release(source)
+    lap("open")
+    target = Path(db_path) if db_path else store_path(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    say(0.05, "reading and validating the release")
+    validated = validate_source(release)
+    report = validated.report
+    lap("read_validate")
+
+    handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB must create the file itself
+    con = None
+    try:
+        con = duckdb.connect(str(tmp))
+        say(0.35, "writing the release tables")
+        con.execute(query("schema"))
+        for table in RELEASE_TABLES:
+            _insert(con, table, validated.tables.pop(table))
+        del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
+        lap("store")
+
+        say(0.45, "loading ranker runs")
+        report.extend(_ingest_runs(con, source))
+        lap("ranker_runs")
+
+        say(0.5, "computing statistics")
+        report.extend(_build_aggregates(con, bootstrap_b, seed, say))
+        lap("statistics")
+
+        # A fresh cursor: DuckDB refuses new work on a connection whose last result another stage left unread.
+        writer = con.cursor()
+        files = _file_rows(release, report)
+        counts = _assessment_count_rows(report)
+        _insert(writer, "build_files", _columns(files))
+        _insert(writer, "build_assessment_counts", _columns(counts))
+        rows = report.rows()
+        _insert(writer, "build_report", _columns(rows, ("file", "check", "severity", "count", "description",
+                                                          "examples")))
+        table_rows = {name: writer.table(name).count("*").fetchall()[0][0]
+                      for (name,) in writer.execute(query("build_table_names")).fetchall()}
+        lap("report")
+        _insert(writer, "build_stages", {"stage": list(stages), "seconds": list(stages.values())})
+        manifest = _manifest(source, release, bootstrap_b, seed, table_rows, sum(stages.values()))
+        _insert(writer, "manifest", {"key": list(manifest), "value": list(manifest.values())})
+        writer.close()
+        con.execute("CHECKPOINT")
+        con.close()
+        con = None
+        os.replace(tmp, target)
+    except BaseException:
+        if con is not None:
+            con.close()
+        raise
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+    lap("replace")
+    say(1.0, "done")
+    return BuildResult(
+        db_path=target, source=source, files=files, assessment_counts=counts, report=rows, stage_seconds=stages,
+        table_rows=table_rows, notices=list(release.notices), resolved_commit=release.resolved_commit,
+    )
+
+
+def _stage_unavailable(module: str, what: str) -> list[dict]:
+    return [{"file": module, "check": "stage_unavailable", "severity": "info", "count": 1,
+             "description": f"{module} is not installed in this checkout, so {what} were skipped.", "examples": []}]
+
+
+def _ingest_runs(con, source: Source) -> list[dict]:
+    """Ranker runs shipped in data/rankers/, then any the source carries in <source dir>/rankers/."""
+    try:
+        from core.ranker_runs import find_run_dirs, ingest_runs
+    except ModuleNotFoundError as exc:
+        if exc.name != "core.ranker_runs":
+            raise
+        return _stage_unavailable("core.ranker_runs", "ranker runs")
+    roots = [config.RANKERS_DIR] + ([Path(source.location) / "rankers"] if source.kind != "hf" else [])
+    return ingest_runs(con, [d for root in roots for d in find_run_dirs(root)])
+
+
+def _build_aggregates(con, bootstrap_b: int, seed: int, say: Callable[[float, str], None]) -> list[dict]:
+    try:
+        from core.aggregates import build_aggregates
+    except ModuleNotFoundError as exc:
+        if exc.name != "core.aggregates":
+            raise
+        return _stage_unavailable("core.aggregates", "the statistics tables")
+
+    steps = [0.5]
+
+    def stage(message: str) -> None:
+        # The statistics stage reports messages, not fractions: creep towards 0.95 with each one.
+        steps[0] = min(0.95, steps[0] + 0.07)
+        say(steps[0], message)
+
+    build_aggregates(con, bootstrap_b, seed, progress=stage)
+    return []
+
+
+def _columns(rows: list[dict], names: tuple[str, ...] | None = None) -> dict[str, list]:
+    if names is None:
+        names = tuple(rows[0]) if rows else ()
+    return {name: [row[name] for row in rows] for name in names}
+
+
+def _file_rows(release: Release, report) -> list[dict]:
+    rows = []
+    for item in release.files.values():
+        counts = report.units.get((item.file, "rows"), {"input_rows": 0, "accepted": 0, "rejected": 0})
+        rows.append({"file": item.file, **counts, "sha256": item.sha256, "bytes": item.bytes, "loader": item.loader})
+    return rows
+
+
+def _assessment_count_rows(report) -> list[dict]:
+    return [{"file": file, "input_assessments": c["input_rows"], "accepted": c["accepted"], "rejected": c["rejected"]}
+            for (file, unit), c in report.units.items() if unit == "assessments"]
+
+
+def _manifest(source: Source, release: Release, bootstrap_b: int, seed: int, table_rows: dict[str, int],
+              seconds: float) -> dict[str, str]:
+    manifest = {
+        "source": source.name if source.kind != "local" else source.location,
+        "source_kind": source.kind,
+        "source_label": source.label,
+        "source_reason": source.reason,
+        "synthetic": "true" if source.synthetic else "false",
+        "revision": release.revision or source.revision or "",
+        "resolved_commit": release.resolved_commit or "",
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "build_seconds": f"{seconds:.2f}",
+        "code_version": config.code_version(),
+        "bootstrap_b": str(bootstrap_b),
+        "bootstrap_seed": str(seed),
+        "min_participants": str(config.MIN_PARTICIPANTS),
+    }
+    for notice in release.notices:
+        manifest.setdefault("notice", notice)
+    for item in release.files.values():
+        manifest[f"sha256:{item.file}"] = item.sha256
+    for name, n in table_rows.items():
+        manifest[f"rows:{name}"] = str(n)
+    return manifest

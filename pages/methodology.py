@@ -1,0 +1,68 @@
+"""Methodology and limitations: definitions, rules, ranker runs, published vs computed figures, data quality."""
+import streamlit as st
+
+from components import data, tables
+from core import config, privacy, published, reads
+
+st.title("Methodology and limitations")
+
+st.header("What the numbers mean")
+st.markdown(f"""
+- **Agreement (pairwise order).** For one assessment, take every pair of the four responses that the participant
+  put in a strict order (ties are skipped) and count how many the Model Spec Ranker put in the same order. The
+  estimate is the mean of these per-assessment shares.
+- **Agreement (top choice).** The share of assessments whose single first choice is the ranker's first choice
+  (assessments with a tied first place are left out).
+- **World and personal.** Participants ranked the responses twice when asked: how the AI should respond *for
+  everyone* (world) and *for them* (personal). Personal rankings exist for about a quarter of assessments.
+- **Section relevance.** The ranker graded each conversation's relevance to each spec section from 1 to 5. A
+  section's agreement uses the conversations graded at or above the threshold: {", ".join(map(str, config.THRESHOLDS))}
+  (5 is the study's Figure 1).
+- **95% confidence intervals.** Percentile intervals from a cluster bootstrap: participants are resampled with
+  replacement ({config.BOOTSTRAP_B:,} resamples by default, fixed seed), because one person's answers are not
+  independent of each other. Ranks are CI-aware: a section ranks above another only if its whole interval lies
+  above the other's; otherwise they share a tie group.
+- **Contestedness** of a prompt is 1 − Kendall's W (tie-corrected): 0 when everyone ranked alike.
+""")
+methodology = config.ROOT / "docs" / "methodology.md"
+if methodology.is_file():
+    with st.expander("The full methodology (docs/methodology.md)", icon=":material/description:"):
+        st.markdown(methodology.read_text(encoding="utf-8"))  # our own document, not dataset text
+
+st.header("Small groups")
+rules = privacy.rules()
+st.markdown(f"""
+- A value computed from **{rules['suppressed_label']}** is never shown: not in a chart, table, sentence or download.
+- {config.MIN_PARTICIPANTS}–{config.LOW_RELIABILITY_BELOW - 1} participants: shown, marked **low reliability**.
+- **Complementary suppression:** {rules['complementary_suppression']}.
+- Counted in distinct participants, not assessments. Rule set version {rules['version']}; every download's manifest
+  records it.
+""")
+
+st.header("Ranker runs")
+runs = data.read(reads.ranker_runs)
+if runs.empty:
+    st.markdown("This store has no ranker run; see `docs/ranker.md` for how to produce one.")
+else:
+    st.dataframe(runs, hide_index=True, column_config=tables.column_config(runs))
+
+st.header("Published figures beside ours")
+info = data.source_info()
+counts = data.read(reads.counts).iloc[0]
+comparison = published.comparison({k: int(counts[k]) for k in ("prompts", "participants", "assessments")},
+                                  data.read(reads.demographic_counts), data.is_synthetic(info))
+mismatches = int((comparison["note"] != "matches").sum())
+st.markdown(f"{len(comparison)} published figures (the dataset card's counts and the blog's demographic charts); "
+            f"{mismatches} differ from what this site computes, each with its explanation.")
+st.dataframe(comparison, hide_index=True, column_config=tables.column_config(comparison))
+
+st.header("Data quality")
+st.markdown("What the build found in the input files. Rejected rows are left out of every figure; flagged rows are "
+            "kept and counted.")
+st.dataframe(data.read(reads.build_report), hide_index=True)
+st.dataframe(data.read(reads.build_files), hide_index=True)
+
+st.header("Limitations the study states")
+st.markdown("\n".join(f"- {item}" for item in published.STUDY_LIMITATIONS))
+st.markdown("And one of this site: the agreement figures are recomputed here from the released rankings and a "
+            "ranker run; OpenAI did not publish per-section values, so they cannot be checked against the study's.")

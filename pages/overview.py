@@ -1,0 +1,80 @@
+"""Overview: who took part, how often they agreed with the Model Spec Ranker, and the sections at both ends."""
+import streamlit as st
+
+from components import charts, data, frame, labels, quote, state
+from components.frame import md_escape
+from core import privacy, reads
+
+st.title("Do people agree with the Model Spec?")
+st.markdown(
+    "In 2025 OpenAI asked about a thousand people in 19 countries to rank four possible AI answers to the same "
+    "conversation, for over a thousand conversations. A model that applies OpenAI's **Model Spec** (the "
+    "document that says how its models should behave) ranked the same answers. This site shows how often "
+    "people and the spec agreed, where they disagreed, and how much the answer depends on who you ask."
+)
+
+counts = data.read(reads.counts).iloc[0]
+with st.container(horizontal=True):
+    for title, key in (("Participants", "participants"), ("Countries", "countries"), ("Prompts", "prompts"),
+                       ("Assessments", "assessments")):
+        st.metric(title, f"{int(counts[key]):,}", border=True)
+
+view = state.filter_controls(("run", "block", "metric"))
+if view.run is None:
+    frame.no_ranker_run()
+else:
+    overall = privacy.apply(data.read(reads.agreement_overall, view.run, view.block, view.metric))
+    st.subheader("Overall agreement")
+    if overall.empty or overall["suppressed"].iloc[0]:
+        st.text(f"Overall agreement: not reported ({privacy.SUPPRESSED_TEXT}).")
+    else:
+        row = overall.iloc[0]
+        st.metric("Agreement with the Model Spec Ranker", privacy.pct(row["estimate"]),
+                  help="Share of response pairs that participants ordered the same way as the ranker.")
+        st.markdown(f"{privacy.ci_text(row['ci_low'], row['ci_high'])} · {int(row['n_participants']):,} "
+                    f"participants · {int(row['n_assessments']):,} assessments")
+        sentence = privacy.estimate_sentence("Everyone in the study", row["estimate"], row["ci_low"], row["ci_high"],
+                                             row["n_participants"])
+        quote.quote_box(sentence, state.permalink("", pin=("run", "block", "metric")))
+    frame.how_computed(
+        "For every assessment, each of the six pairs of responses a participant put in a strict order is "
+        "compared with the ranker's order (*pairwise*); *top choice* compares only the first choices. "
+        "The estimate averages over assessments; the 95% confidence interval comes from resampling "
+        "participants (cluster bootstrap), so people who answered many prompts do not count as independent "
+        "evidence. See Methodology."
+    )
+
+    if view.group:
+        field, level = view.group
+        groups = privacy.apply(data.read(reads.agreement_group, view.run, view.block, view.metric),
+                               partition_cols=["field"])
+        mine = groups[(groups["field"] == field) & (groups["level"] == level)]
+        if not mine.empty:
+            g = mine.iloc[0]
+            st.text(privacy.estimate_sentence(state.group_label(":".join(view.group)), g["estimate"],
+                                              g["ci_low"], g["ci_high"], g["n_participants"]))
+
+    sections = privacy.apply(data.read(reads.agreement_sections, view.run, view.block, view.metric, view.threshold))
+    highest, lowest = charts.tied_extremes(sections, "title")
+    st.subheader("Where the crowd and the spec agree most and least")
+    if highest.empty:
+        st.text("No section has enough participants at this relevance level to report.")
+    elif len(highest) == len(charts.shown(sections)):
+        st.markdown("The 95% confidence intervals of all sections overlap: no section stands out from the others.")
+    else:
+        for name, rows in (("Highest agreement", highest), ("Lowest agreement", lowest)):
+            top = rows.iloc[0]
+            tied = [md_escape(t) for t in rows["title"].iloc[1:]]
+            st.markdown(
+                f"**{name}: {md_escape(top['title'])}**, {privacy.pct(top['estimate'])} "
+                f"({privacy.ci_text(top['ci_low'], top['ci_high'])}, {privacy.n_label(top['n_participants'])})"
+                + (f". Its confidence interval overlaps those of: {', '.join(tied)}." if tied else ".")
+            )
+            st.page_link("pages/sections.py", label=f"See {md_escape(top['title'])}", icon=":material/arrow_forward:",
+                         query_params={"section": top["anchor"]})
+    hidden = int(sections["suppressed"].sum())
+    st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance. "
+               f"{hidden} section(s) not reported ({privacy.SUPPRESSED_TEXT}).")
+
+st.page_link("pages/people.py", label=f"Who took part: {labels.FIELDS['country'].lower()}, age, gender and more",
+             icon=":material/public:")

@@ -1,0 +1,66 @@
+"""Site test fixtures: the sample store built once into a tmp build dir, and an AppTest factory for any page."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from components import nav
+from core import config
+
+APP = str(config.ROOT / "app.py")
+SITE_BOOTSTRAP_B = 30
+
+
+@pytest.fixture(scope="session")
+def sample_build_dir(tmp_path_factory) -> Path:
+    """A build directory holding `ca_sample.duckdb`, built once per session from data/sample with a small B."""
+    from core import store
+
+    build_dir = tmp_path_factory.mktemp("site_build")
+    store.build("sample", db_path=build_dir / "ca_sample.duckdb", bootstrap_b=SITE_BOOTSTRAP_B,
+                seed=config.BOOTSTRAP_SEED)
+    return build_dir
+
+
+@pytest.fixture
+def sample_db(sample_build_dir) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the session's sample store, for computing expected values independently."""
+    con = duckdb.connect(str(sample_build_dir / "ca_sample.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def site(sample_build_dir, monkeypatch) -> Callable[..., AppTest]:
+    """`site(page, **query)` runs app.py on `page` (a nav path) with query parameters (lists for repeats)."""
+    monkeypatch.setattr(config, "BUILD_DIR", sample_build_dir)
+    monkeypatch.setenv(config.SOURCE_ENV, "sample")
+    monkeypatch.setenv("CA_BUILD_DIR", str(sample_build_dir))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def open_page(page: str = nav.HOME.path, **query: str | list[str]) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()  # AppTest needs one run of the entry point before it can switch pages
+        if page != nav.HOME.path:
+            at.switch_page(page)
+        for key, value in query.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return open_page
+
+
+def pytest_collection_modifyitems(items):
+    # The browser test needs Chromium; mark-based deselection stays available (-m "not browser").
+    if not os.path.exists("/usr/bin/chromium"):
+        skip = pytest.mark.skip(reason="Chromium is not installed at /usr/bin/chromium")
+        for item in items:
+            if "browser" in item.keywords:
+                item.add_marker(skip)

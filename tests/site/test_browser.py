@@ -1,0 +1,118 @@
+"""End to end: `streamlit run app.py` on the sample store, every page in headless Chromium, screenshots saved."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlparse
+
+import pytest
+
+from components import frame, nav
+from core import config
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = config.ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Pages drawn by this site's frame: what each must show besides its heading.
+CHARTS_EXPECTED = {"sections": 1, "people": 2}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_build_dir):
+    port = _free_port()
+    env = {**os.environ, config.SOURCE_ENV: "sample", "CA_BUILD_DIR": str(sample_build_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=config.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("page_spec", nav.PAGES, ids=[p.url_path or "overview" for p in nav.PAGES])
+def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    hosts: set[str] = set()
+    page.on("request", lambda req: hosts.add(urlparse(req.url).hostname or ""))
+    page.goto(f"{server}/{page_spec.url_path}", wait_until="domcontentloaded")
+    heading = page.locator("h1").first
+    heading.wait_for(timeout=45_000)
+    if page_spec.path in {"pages/overview.py", "pages/sections.py", "pages/people.py", "pages/methodology.py"}:
+        assert page_spec.heading in heading.inner_text()
+    # Wait until the script has finished running (the status widget disappears).
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=45_000)
+    page.wait_for_timeout(800)
+    body = page.locator("section.stMain, [data-testid='stMain']").first.inner_text()
+    assert "Synthetic sample — not real results" in body
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert frame.PAGE_FAILURE not in body
+    expected = CHARTS_EXPECTED.get(page_spec.url_path, 0)
+    if expected:  # Plotly's bundle loads lazily: wait for the charts to be drawn
+        page.locator(".js-plotly-plot").nth(expected - 1).wait_for(timeout=30_000)
+    if page_spec.url_path == "":
+        assert "Participants" in body and "%" in body  # the headline counts and the overall agreement
+    assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests to other hosts: {hosts}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # Streamlit scrolls inside its main container, so grow the viewport to the content for a whole-page shot.
+    full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(max(full, height), 12_000)})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(ARTIFACTS / f"{page_spec.url_path or 'overview'}_{viewport}.png"))
+    context.close()
+
+
+def test_deep_link_with_junk_parameters_in_chromium(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/sections?block=sideways&foo=%3Cscript%3Ealert(1)%3C%2Fscript%3E", wait_until="domcontentloaded")
+    page.locator("h1").first.wait_for(timeout=45_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=45_000)
+    notice = page.get_by_text("Ignored link parameters", exact=False)
+    notice.wait_for(timeout=20_000)
+    assert "block=sideways" in notice.inner_text()
+    # The visitor's text is shown as text: no element was created from it.
+    assert page.locator("main script, [data-testid='stMain'] script").count() == 0
+    assert "foo" not in urlparse(page.url).query
+    context.close()

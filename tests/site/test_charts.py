@@ -1,0 +1,90 @@
+"""Figure builders on planted frames: ordering, error bars, ties, suppression and escaping."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from components import charts
+from core import privacy
+
+PLANTED = pd.DataFrame({
+    "title": ["Middle", "Top <b>bold</b>", "Bottom", "Tiny", "Second"],
+    "estimate": [0.70, 0.90, 0.50, 0.99, 0.88],
+    "ci_low": [0.65, 0.85, 0.45, 0.90, 0.80],
+    "ci_high": [0.75, 0.95, 0.55, 1.00, 0.93],
+    "n_participants": [40, 50, 20, 4, 60],
+    "tie_group": [2, 1, 3, 1, 1],
+})
+
+
+def planted() -> pd.DataFrame:
+    return privacy.apply(PLANTED)
+
+
+def points(fig) -> dict[str, tuple[float, float, float]]:
+    """label -> (x, error above, error below) over every trace."""
+    out = {}
+    for trace in fig.data:
+        for y, x, hi, lo in zip(trace.y, trace.x, trace.error_x.array, trace.error_x.arrayminus, strict=True):
+            out[y] = (x, hi, lo)
+    return out
+
+
+def test_estimates_are_sorted_with_their_ci_error_bars():
+    fig = charts.estimate_figure(planted(), "title", tie_col="tie_group")
+    got = points(fig)
+    assert got["Second"] == pytest.approx((0.88, 0.05, 0.08))
+    order = list(fig.layout.yaxis.categoryarray)
+    assert order == ["Top &lt;b&gt;bold&lt;/b&gt;", "Second", "Middle", "Bottom"]
+    assert fig.layout.yaxis.autorange == "reversed"  # the first category is drawn at the top
+
+
+def test_suppressed_rows_are_not_drawn_anywhere():
+    fig = charts.estimate_figure(planted(), "title", tie_col="tie_group")
+    labels = [y for trace in fig.data for y in trace.y]
+    assert "Tiny" not in labels and "Tiny" not in fig.layout.yaxis.categoryarray
+    assert 0.99 not in [x for trace in fig.data for x in trace.x]
+
+
+def test_low_reliability_rows_get_their_own_hollow_trace():
+    fig = charts.estimate_figure(planted(), "title")
+    low = [t for t in fig.data if "low reliability" in t.name]
+    assert len(low) == 1 and list(low[0].y) == ["Bottom"] and low[0].marker.symbol == "circle-open"
+
+
+def test_tied_sections_share_a_shaded_band():
+    fig = charts.estimate_figure(planted(), "title", tie_col="tie_group")
+    bands = [s for s in fig.layout.shapes if s.type == "rect"]
+    # Rows 0–1 (Top, Second) share tie group 1; Middle and Bottom stand alone.
+    assert len(bands) == 1 and bands[0].y0 == pytest.approx(-0.45) and bands[0].y1 == pytest.approx(1.45)
+
+
+def test_reference_line_is_drawn_when_given():
+    fig = charts.estimate_figure(planted(), "title", reference=0.8)
+    assert any(s.type == "line" and s.x0 == 0.8 for s in fig.layout.shapes)
+
+
+def test_text_from_data_is_escaped_for_plotly():
+    assert charts.label("<a href='x'>y</a>") == "&lt;a href='x'&gt;y&lt;/a&gt;"
+
+
+def test_counts_and_map_leave_out_suppressed_groups_and_use_no_geo_traces():
+    df = privacy.apply(pd.DataFrame({"level": ["USA", "MEX", "JPN"], "name": ["US", "Mexico", "Japan"],
+                                     "n_participants": [50, 30, 3]}), value_cols=[], partition_cols=[])
+    bars = charts.counts_figure(df, "name")
+    # JPN (3) is hidden, so MEX (the next smallest) is hidden too: 3 alone could be recovered from the total.
+    assert list(bars.data[0].y) == ["US"]
+    fig = charts.country_map_figure(df, iso_col="level")
+    assert list(fig.data[0].text) == ["USA"]
+    assert all(t.type not in {"choropleth", "scattergeo"} for t in fig.data)  # those fetch outlines from a CDN
+
+
+def test_tied_extremes_respect_overlapping_intervals():
+    highest, lowest = charts.tied_extremes(planted(), "title")
+    assert highest["title"].tolist() == ["Top <b>bold</b>", "Second"]  # Second's CI reaches Top's lower bound
+    assert lowest["title"].tolist() == ["Bottom"]
+
+
+def test_describe_counts_what_is_hidden():
+    text = charts.describe(planted(), "title")
+    assert text.startswith("4 estimates") and "50% (Bottom)" in text and "1 not shown" in text

@@ -1,0 +1,182 @@
+"""AppTests of the overview, sections, people and methodology pages on the sample store, with deep and junk links."""
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+import streamlit as st
+
+from components import frame, nav
+from core import config, privacy
+
+MINE = ("pages/overview.py", "pages/sections.py", "pages/people.py", "pages/methodology.py")
+
+
+def texts(at) -> list[str]:
+    out: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "code", "error", "warning", "info"):
+        out.extend(str(e.value) for e in getattr(at, kind))
+    return out
+
+
+def healthy(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert frame.PAGE_FAILURE not in [e.value for e in at.error]
+
+
+def notice(at) -> str:
+    return next((t for t in texts(at) if t.startswith("Ignored link parameters")), "")
+
+
+def default_run(db) -> str:
+    return db.execute("SELECT run_id FROM ranker_runs ORDER BY synthetic, created_at DESC, run_id LIMIT 1").fetchone()[0]
+
+
+def no_small_counts(at) -> None:
+    """Every table on the page: participant counts are absent or at least the minimum."""
+    for table in at.dataframe:
+        df = table.value
+        for col in [c for c in df.columns if c == "n_participants"]:
+            values = pd.to_numeric(df[col], errors="coerce").dropna()
+            assert (values >= privacy.MIN_PARTICIPANTS).all(), (col, values.min())
+
+
+def test_the_registry_lists_seven_pages_whose_scripts_exist():
+    assert len(nav.PAGES) == 7 and len({p.url_path for p in nav.PAGES}) == 7
+    for page in nav.PAGES:
+        assert (config.ROOT / page.path).is_file(), page.path
+    for path in MINE:  # thin pages
+        assert len((config.ROOT / path).read_text().splitlines()) <= 100, path
+
+
+def test_overview_counts_and_overall_agreement_come_from_the_store(site, sample_db):
+    at = site()
+    healthy(at)
+    assert at.title[0].value == nav.HOME.heading
+    assert any("Synthetic sample — not real results" in e.value for e in at.error)
+    metrics = {m.label: m.value for m in at.metric}
+    people, prompts, assessments = sample_db.execute(
+        "SELECT (SELECT count(*) FROM annotators), (SELECT count(*) FROM prompts), (SELECT count(*) FROM assessments)"
+    ).fetchone()
+    assert metrics["Participants"] == f"{people:,}" and metrics["Prompts"] == f"{prompts:,}"
+    assert metrics["Assessments"] == f"{assessments:,}"
+    est, lo, hi, n = sample_db.execute(
+        "SELECT estimate, ci_low, ci_high, n_participants FROM agreement_overall "
+        "WHERE run_id = ? AND block = 'world' AND metric = 'pairwise'", [default_run(sample_db)]).fetchone()
+    assert metrics["Agreement with the Model Spec Ranker"] == privacy.pct(est)
+    quote = at.code[0].value
+    assert f"{n:,} participants" in quote and privacy.ci_text(lo, hi) in quote and "NOT REAL DATA" in quote
+
+
+def test_overview_names_the_highest_section_from_the_data(site, sample_db):
+    at = site()
+    top = sample_db.execute(
+        "SELECT a.anchor FROM agreement_section a WHERE run_id = ? AND block = 'world' AND metric = 'pairwise' "
+        "AND threshold = 5 AND n_participants >= 10 ORDER BY estimate DESC LIMIT 1", [default_run(sample_db)]
+    ).fetchone()[0]
+    title = sample_db.execute("SELECT title FROM spec_sections WHERE anchor = ? LIMIT 1", [top]).fetchone()[0]
+    highest = [t for t in texts(at) if t.startswith("**Highest agreement")]
+    assert highest and frame.md_escape(title) in highest[0]
+
+
+def test_overview_without_a_ranker_run_explains_how_to_make_one(site, sample_build_dir, tmp_path, monkeypatch):
+    shutil.copy(sample_build_dir / "ca_sample.duckdb", tmp_path / "ca_sample.duckdb")
+    con = duckdb.connect(str(tmp_path / "ca_sample.duckdb"))
+    con.execute("DELETE FROM ranker_runs")
+    con.close()
+    monkeypatch.setattr(config, "BUILD_DIR", tmp_path)
+    st.cache_data.clear()
+    at = site()
+    healthy(at)
+    assert any("docs/ranker.md" in w.value for w in at.warning)
+    assert "Agreement with the Model Spec Ranker" not in {m.label for m in at.metric}
+
+
+def test_sections_deep_link_opens_the_section_with_its_quote(site, sample_db):
+    run = default_run(sample_db)
+    anchor, title, n, est = sample_db.execute(
+        "SELECT a.anchor, s.title, a.n_participants, a.estimate FROM agreement_section a "
+        "JOIN spec_sections s USING (anchor) WHERE run_id = ? AND block = 'world' AND metric = 'pairwise' "
+        "AND threshold = 4 AND n_participants >= 10 ORDER BY n_participants DESC, anchor LIMIT 1", [run]).fetchone()
+    at = site("pages/sections.py", section=anchor, threshold="4")
+    healthy(at)
+    assert not notice(at)
+    assert frame.md_escape(title) in [s.value for s in at.subheader]
+    sentence = next(t.value for t in at.text if t.value.startswith("Section '"))
+    assert f"{n:,} participants" in sentence and privacy.pct(est) in sentence
+    assert f"section={anchor}" in at.code[0].value and "threshold=4" in at.code[0].value
+    assert at.query_params["section"] == anchor and at.query_params["threshold"] == "4"
+    no_small_counts(at)
+
+
+def test_sections_junk_parameters_are_listed_and_ignored(site):
+    at = site("pages/sections.py", foo="1", block="sideways", run=["a", "b"], threshold="9" * 5000,
+              section="no_such_section", group="country:ATLANTIS")
+    healthy(at)
+    assert at.title[0].value == "Agreement by spec section"
+    listed = notice(at)
+    for expected in ("foo (unknown)", "block=sideways", "run (given 2 times)", "threshold (value too long)",
+                     "section=no_such_section", "group=country:ATLANTIS"):
+        assert expected in listed
+    assert "foo" not in at.query_params and "block" not in at.query_params
+    assert len(at.dataframe) >= 1  # the section table still renders
+
+
+def test_a_small_group_filter_shows_no_small_values(site, sample_db):
+    small = sample_db.execute("SELECT country FROM annotators WHERE country IS NOT NULL GROUP BY country "
+                              "HAVING count(*) < 10 ORDER BY country LIMIT 1").fetchone()
+    if small is None:
+        pytest.skip("the sample has no small country")
+    at = site("pages/sections.py", group=f"country:{small[0]}")
+    healthy(at)
+    assert not notice(at)
+    table = at.dataframe[0].value
+    assert table["estimate"].isna().all() and table["n_participants"].isna().all()
+
+
+def test_people_country_view_and_its_quote(site, sample_db):
+    run = default_run(sample_db)
+    groups = sample_db.execute("SELECT field, level, estimate, ci_low, ci_high, n_participants FROM agreement_group "
+                               "WHERE run_id = ? AND block = 'world' AND metric = 'pairwise'", [run]).df()
+    shown = privacy.apply(groups, partition_cols=["field"])
+    big = shown[(shown["field"] == "country") & ~shown["suppressed"]].sort_values("n_participants").iloc[-1]
+    at = site("pages/people.py", country=big["level"])
+    healthy(at)
+    sentence = next(t.value for t in at.text if t.value.startswith("Participants living in"))
+    assert f"{int(big['n_participants']):,} participants" in sentence and privacy.pct(big["estimate"]) in sentence
+    assert f"country={big['level']}" in at.code[0].value
+    no_small_counts(at)
+    hidden = shown[(shown["field"] == "country") & shown["suppressed"]]
+    if not hidden.empty:
+        at = site("pages/people.py", country=hidden["level"].iloc[0])
+        assert f"country={hidden['level'].iloc[0]}" in notice(at)
+        assert not any(t.value.startswith("Participants living in") for t in at.text)
+
+
+def test_methodology_sets_published_figures_beside_computed_ones(site, sample_db):
+    at = site("pages/methodology.py")
+    healthy(at)
+    headers = [h.value for h in at.header]
+    assert {"What the numbers mean", "Small groups", "Ranker runs", "Published figures beside ours",
+            "Data quality", "Limitations the study states"} <= set(headers)
+    tables = [t.value for t in at.dataframe]
+    comparison = next(t for t in tables if "published" in t.columns)
+    card = comparison[comparison["source"] == "Dataset card"].set_index("figure")
+    assert card.loc["assessments", "published"] == 18384
+    assert card.loc["assessments", "computed"] == sample_db.execute("SELECT count(*) FROM assessments").fetchone()[0]
+    assert (comparison["note"] != "").all()
+    report = next(t for t in tables if "severity" in t.columns)
+    assert len(report) == sample_db.execute("SELECT count(*) FROM build_report").fetchone()[0]
+
+
+def test_a_corrupt_store_gives_a_plain_message_with_the_rebuild_command(site, tmp_path, monkeypatch):
+    (tmp_path / "ca_sample.duckdb").write_bytes(b"not a database" * 100)
+    monkeypatch.setattr(config, "BUILD_DIR", tmp_path)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = site("pages/sections.py")
+    assert not at.exception
+    assert any("not available" in e.value for e in at.error)
+    assert any("python -m core build" in t.value for t in at.text)

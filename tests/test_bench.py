@@ -1,0 +1,153 @@
+"""The benchmark and the load command run at a tiny scale and report every figure; their pure parts hold."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.bench import report
+from core.bench.load import Tally, _summary, run_load
+from core.bench.memory import slope
+from core.bench.server import require_loopback
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _positive_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+# ---------------------------------------------------------------- pure parts
+
+
+def test_slope_recovers_a_planted_line_and_is_zero_when_flat():
+    xs = [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert slope(xs, [5 + 2.5 * x for x in xs]) == pytest.approx(2.5)
+    assert slope(xs, [7.0] * 5) == 0.0
+    assert slope([1.0], [3.0]) == 0.0
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "example.org", "10.0.0.5", "127.0.0.2.nip.io"])
+def test_load_refuses_any_host_but_loopback(host):
+    with pytest.raises(SystemExit, match="refusing host"):
+        require_loopback(host)
+    require_loopback("127.0.0.1")
+    require_loopback("localhost")
+
+
+@pytest.mark.parametrize(("sessions", "duration"), [(0, 10), (51, 10), (5, 0), (5, 901)])
+def test_load_is_bounded_in_sessions_and_time(sessions, duration):
+    with pytest.raises(SystemExit, match="must be between"):
+        run_load("http://127.0.0.1:1", [{"url_path": "", "heading": ""}], sessions, duration, None)
+
+
+def test_memory_verdict_separates_growth_that_stops_from_growth_that_continues():
+    levels = [100 + min(t, 20) for t in range(60)]          # grows for 20 s, then flat
+    flat = _summary(Tally(), [(float(t), float(m)) for t, m in enumerate(levels)], 2, 60, 60)
+    assert flat["rss_stops_growing"] is True
+    assert flat["rss_slope_first_third_mb_per_min"] == pytest.approx(60.0)
+    leaking = _summary(Tally(), [(float(t), 100 + 0.5 * t) for t in range(60)], 2, 60, 60)
+    assert leaking["rss_stops_growing"] is False
+    assert leaking["rss_slope_last_third_mb_per_min"] == pytest.approx(30.0)
+
+
+def _run(build_s: float, floor_s: float, warm_ms: dict[str, float | None]) -> dict:
+    pages = {t: ({"warm_ms_median": v, "cold_s": 1.0, "cache_cleared_ms": v} if v is not None else {"error": "boom"})
+             for t, v in warm_ms.items()}
+    return {"build": {"process_wall_s": build_s, "ratio_to_floor": build_s / floor_s}, "pages": pages}
+
+
+def test_checks_compare_each_figure_with_its_target_and_flag_failed_pages():
+    runs = {"full": _run(10.0, 5.0, {"A": 100.0, "B": 200.0, "C": None})}
+    found = {c.figure: c.status for c in report.checks(runs, None)}
+    assert found == {"build time": "PASS", "build / parse floor": "PASS", "warm run: A": "PASS",
+                     "warm run: B": "MISS", "warm run: C": "ERROR"}
+
+
+def test_ten_x_is_judged_relative_to_full():
+    full, ten_x = _run(10.0, 5.0, {"A": 100.0, "B": 100.0}), _run(130.0, 50.0, {"A": 120.0, "B": 160.0})
+    ratios = report.scale_ratios(full, ten_x)
+    assert ratios["build_ratio"] == pytest.approx(13.0)
+    found = {c.figure: c.status for c in report.checks({"full": full, "10x": ten_x}, ratios) if c.scale == "10x"}
+    assert found == {"build 10x / full": "MISS", "warm run 10x / full: A": "PASS", "warm run 10x / full: B": "MISS"}
+
+
+# ---------------------------------------------------------------- the commands, end to end
+
+PAGE_KEYS = ("cold_s", "warm_ms_median", "cache_cleared_ms")
+BUILD_KEYS = ("process_wall_s", "call_s", "peak_rss_mb", "parse_floor_s", "ratio_to_floor", "store_mb")
+
+
+@pytest.fixture(scope="module")
+def tiny_bench(tmp_path_factory) -> tuple[Path, str, dict]:
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    out = tmp_path_factory.mktemp("bench")
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "bench", "--scale", "tiny", "--out", str(out), "--repeats", "2",
+         "--browser-repeats", "1", "--sessions", "2"],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc.stdout, json.loads((out / "bench-tiny.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_bench_writes_every_figure_as_a_positive_number(tiny_bench):
+    _, _, result = tiny_bench
+    run = result["runs"]["tiny"]
+    for key in BUILD_KEYS:
+        assert _positive_number(run["build"][key]), key
+    assert run["build"]["stages"] and all(v >= 0 for v in run["build"]["stages"].values())
+    assert set(run["pages"]) >= {"_empty"} and len(run["pages"]) >= 2
+    for title, page in run["pages"].items():
+        assert "error" not in page, f"{title}: {page.get('error')}"
+        for key in PAGE_KEYS:
+            assert _positive_number(page[key]), (title, key)
+    assert _positive_number(run["browser"]["empty_ms"])
+    assert set(run["browser"]["pages"]) == set(run["pages"]) - {"_empty"}
+    for title, page in run["browser"]["pages"].items():
+        assert _positive_number(page["ms"]) and _positive_number(page["ratio_to_empty"]), title
+    memory = run["memory"]
+    assert _positive_number(memory["rss_idle_mb"]) and memory["rss_after_pages_mb"] > memory["rss_idle_mb"]
+    # Growth per session may be zero or slightly negative (the allocator gives memory back): finite only.
+    assert math.isfinite(memory["per_session_mb"]) and len(memory["rss_samples_mb"]) == 3
+    assert {c["status"] for c in result["checks"]} <= {"PASS", "MISS"}
+    assert result["meta"]["machine"]["nproc"] >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_bench_prints_every_checked_figure_with_its_verdict(tiny_bench):
+    _, stdout, result = tiny_bench
+    lines = stdout.splitlines()
+    for check in result["checks"]:
+        row = next((line for line in lines if check["figure"][:46] in line and line.startswith("tiny ")), None)
+        assert row is not None, check["figure"]
+        assert row.rstrip().endswith(check["status"])
+    n_pages = len(result["runs"]["tiny"]["pages"]) - 1
+    assert sum(c["figure"].startswith("warm run: ") for c in result["checks"]) == n_pages
+    assert sum(c["figure"].startswith("browser / empty: ") for c in result["checks"]) == n_pages
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_load_holds_sessions_without_errors_and_reports_memory(tiny_bench):
+    out, _, _ = tiny_bench
+    result_path = out / "load.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "core", "load", "--sessions", "2", "--duration", "15", "--ramp", "1",
+         "--source", str(out / "tiny" / "source"), "--build-dir", str(out / "tiny" / "store"),
+         "--out", str(result_path)],
+        check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = json.loads(result_path.read_text())
+    assert result["errors"] == 0, (result["error_examples"], proc.stderr[-2000:])
+    assert result["page_views"] >= len(result["pages"])
+    assert len(result["rss_samples"]) >= 6 and all(m > 0 for _, m in result["rss_samples"])
+    assert "python -m core load --sessions 2" in result["command"]

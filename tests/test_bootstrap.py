@@ -1,0 +1,91 @@
+"""Cluster bootstrap: resampling counts, percentile intervals, batching against a plain loop, and coverage."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import bootstrap
+
+
+def test_resample_counts_draw_n_clusters_per_replicate():
+    w = bootstrap.resample_counts(7, 500, seed=3)
+    assert w.shape == (7, 500)
+    assert (w >= 0).all() and (w.sum(axis=0) == 7).all()
+    # Each cluster is drawn once per replicate on average.
+    assert w.mean() == pytest.approx(1.0, abs=0.05)
+    assert np.array_equal(w, bootstrap.resample_counts(7, 500, seed=3))
+    assert not np.array_equal(w, bootstrap.resample_counts(7, 500, seed=4))
+
+
+def test_percentile_interval_matches_numpy_linear_quantiles():
+    rng = np.random.default_rng(0)
+    reps = rng.normal(size=(5, 1000))
+    low, high = bootstrap.percentile_interval(reps)
+    expected = np.quantile(reps, [0.025, 0.975], axis=1)
+    assert np.allclose(low, expected[0]) and np.allclose(high, expected[1])
+
+
+def _reference(estimate, num, cnt, n_estimates, b, seed):
+    """The definition, one estimate at a time: resample its clusters B times (same count matrices)."""
+    sizes = np.bincount(estimate, minlength=n_estimates)
+    low, high = np.full(n_estimates, np.nan), np.full(n_estimates, np.nan)
+    for e in np.flatnonzero(sizes):
+        n = sizes[e]
+        if n <= bootstrap.EXACT_MAX_CLUSTERS:
+            w = bootstrap.resample_counts(int(n), b, seed)
+        else:
+            w = bootstrap.poisson_counts(int(sizes.max()), b, seed)[:n]
+        x, c = num[estimate == e], cnt[estimate == e]
+        ratios = np.array([(x * w[:, r]).sum() / (c * w[:, r]).sum() for r in range(b)])
+        low[e], high[e] = np.quantile(ratios, [0.025, 0.975])
+    return low, high
+
+
+def test_batched_intervals_equal_the_one_by_one_definition():
+    rng = np.random.default_rng(5)
+    # Sizes in both regimes, repeated sizes (shared matrices), and an estimate without entries (id 3).
+    sizes = {0: 5, 1: 5, 2: 40, 4: 1, 5: 230, 6: 260, 7: 201}
+    estimate = np.concatenate([np.full(n, e) for e, n in sizes.items()])
+    cnt = rng.integers(1, 6, len(estimate)).astype(float)
+    num = rng.binomial(cnt.astype(int), 0.6).astype(float)
+    low, high = bootstrap.cluster_ratio_intervals(estimate, num, cnt, 8, 300, seed=11)
+    ref_low, ref_high = _reference(estimate, num, cnt, 8, 300, seed=11)
+    assert np.isnan(low[3]) and np.isnan(high[3])
+    assert np.allclose(low, ref_low, equal_nan=True) and np.allclose(high, ref_high, equal_nan=True)
+    # A single cluster has nothing to resample: the interval collapses onto its value.
+    assert low[4] == high[4] == num[estimate == 4][0] / cnt[estimate == 4][0]
+
+
+def test_interval_of_an_estimate_does_not_depend_on_the_others():
+    rng = np.random.default_rng(8)
+    num, cnt = rng.integers(0, 3, 30).astype(float), np.full(30, 2.0)
+    alone = bootstrap.cluster_ratio_interval(num, cnt, 400, seed=2)
+    estimate = np.r_[np.zeros(30, int), np.ones(12, int)]
+    both = bootstrap.cluster_ratio_intervals(estimate, np.r_[num, np.ones(12)], np.r_[cnt, np.full(12, 2.0)],
+                                             2, 400, seed=2)
+    assert (both[0][0], both[1][0]) == alone
+
+
+def _clustered_sample(rng, n_clusters: int, truth: float):
+    """Participants with 1–8 assessments each and a participant effect; the assessment-weighted mean is `truth`."""
+    m = rng.integers(1, 9, n_clusters)
+    effect = rng.uniform(-0.2, 0.2, n_clusters)  # independent of m, so E[Σ values / Σ m] = truth
+    values = rng.binomial(m, truth + effect).astype(float)
+    return values, m.astype(float)
+
+
+@pytest.mark.parametrize("n_clusters, replications", [(60, 200), (250, 120)])
+def test_interval_covers_the_truth_at_about_the_nominal_rate(n_clusters, replications):
+    # 60 clusters use the exact multinomial counts, 250 the Poisson counts; independent seeds per replication.
+    rng = np.random.default_rng(20250827 + n_clusters)
+    truth = 0.6
+    hits = 0
+    for rep in range(replications):
+        num, cnt = _clustered_sample(rng, n_clusters, truth)
+        low, high = bootstrap.cluster_ratio_interval(num, cnt, 1000, seed=rep)
+        hits += low <= truth <= high
+    coverage = hits / replications
+    # Binomial tolerance: 3 standard errors around 95% (percentile intervals run slightly short at small n).
+    se = (0.95 * 0.05 / replications) ** 0.5
+    print(f"coverage {coverage:.3f} over {replications} replications")
+    assert 0.95 - 3 * se <= coverage <= 0.95 + 3 * se, coverage

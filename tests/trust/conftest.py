@@ -1,0 +1,61 @@
+"""Trust-suite fixtures: the hostile and small-group stores, an AppTest runner that records downloads,
+and one Chromium for the session."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import streamlit as st
+
+from tests.trust.support import (
+    CHROMIUM_ARGS, COUNTS, COUNTS_FILE, BuiltStore, SiteRunner, build_store,
+)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if COUNTS:
+        COUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+        previous = json.loads(COUNTS_FILE.read_text()) if COUNTS_FILE.is_file() else {}
+        previous.update(dict(sorted(COUNTS.items())))
+        COUNTS_FILE.write_text(json.dumps(previous, indent=1, sort_keys=True) + "\n")
+        print("\ntrust counts:", json.dumps(dict(sorted(COUNTS.items()))))
+
+
+@pytest.fixture(scope="session")
+def hostile_store(tmp_path_factory) -> BuiltStore:
+    from core.synth import hostile
+
+    source = tmp_path_factory.mktemp("hostile_release")
+    planted = hostile.generate(source)
+    build_dir = tmp_path_factory.mktemp("hostile_build")
+    return BuiltStore(source, build_dir, build_store(source, build_dir), planted.as_dict())
+
+
+@pytest.fixture(scope="session")
+def small_store(tmp_path_factory) -> BuiltStore:
+    from core.synth import small_groups
+
+    source = tmp_path_factory.mktemp("small_groups_release")
+    small_groups.generate(source)
+    build_dir = tmp_path_factory.mktemp("small_groups_build")
+    return BuiltStore(source, build_dir, build_store(source, build_dir))
+
+
+@pytest.fixture
+def site_runner(monkeypatch) -> SiteRunner:
+    runner = SiteRunner()
+    monkeypatch.setattr(st, "download_button", runner.record(st.download_button))
+    return runner
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -1,0 +1,189 @@
+"""Helpers of the trust tests, imported as tests.trust.support so the counts live in one module object."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from components import nav
+from core import config
+
+APP = str(config.ROOT / "app.py")
+TRUST_BOOTSTRAP_B = 20
+COUNTS_FILE = config.ROOT / "tests" / "artifacts" / "trust_counts.json"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
+
+COUNTS: Counter = Counter()
+
+
+def count(name: str, n: int = 1) -> None:
+    """Add to a figure quoted in docs/reliability.md (written to tests/artifacts/trust_counts.json)."""
+    COUNTS[name] += n
+
+
+@dataclass
+class BuiltStore:
+    """A release directory built into a store at the path the site derives for it."""
+
+    source_dir: Path
+    build_dir: Path
+    db_path: Path
+    planted: dict = field(default_factory=dict)
+
+
+def store_path_for(source_dir: Path, build_dir: Path) -> Path:
+    """The file the site opens for CA_SOURCE=source_dir and CA_BUILD_DIR=build_dir."""
+    from core import store
+
+    saved = config.BUILD_DIR
+    config.BUILD_DIR = build_dir
+    try:
+        return store.store_path(str(source_dir))
+    finally:
+        config.BUILD_DIR = saved
+
+
+def build_store(source_dir: Path, build_dir: Path) -> Path:
+    from core import store
+
+    db = store_path_for(source_dir, build_dir)
+    store.build(str(source_dir), db_path=db, bootstrap_b=TRUST_BOOTSTRAP_B, seed=config.BOOTSTRAP_SEED)
+    return db
+
+
+@dataclass
+class Download:
+    """One st.download_button call: what the reader would get by clicking it."""
+
+    page: str
+    label: str
+    file_name: str
+    mime: str
+    payload: object  # bytes, str or a zero-argument callable (deferred generation)
+
+    def data(self) -> bytes:
+        value = self.payload() if callable(self.payload) else self.payload
+        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+@contextmanager
+def site_on(built: BuiltStore) -> Iterator[None]:
+    """Point the in-process site (config, env, caches) at a built store."""
+    saved_dir, saved_env = config.BUILD_DIR, {k: os.environ.get(k) for k in (config.SOURCE_ENV, "CA_BUILD_DIR")}
+    config.BUILD_DIR = built.build_dir
+    os.environ[config.SOURCE_ENV] = str(built.source_dir)
+    os.environ["CA_BUILD_DIR"] = str(built.build_dir)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        yield
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        config.BUILD_DIR = saved_dir
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class SiteRunner:
+    """Runs app.py with AppTest on any page and query, recording every download button it draws."""
+
+    def __init__(self) -> None:
+        self.downloads: list[Download] = []
+        self._page = ""
+
+    def record(self, original: Callable) -> Callable:
+        def download_button(label, data, file_name=None, mime=None, *args, **kwargs):
+            self.downloads.append(Download(self._page, str(label), str(file_name), str(mime), data))
+            return original(label, data, file_name, mime, *args, **kwargs)
+        return download_button
+
+    def open(self, page: str = nav.HOME.path, **query: str | list[str]) -> AppTest:
+        self._page = page
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        if page != nav.HOME.path:
+            at.switch_page(page)
+        for key, value in query.items():
+            at.query_params[key] = value
+        return at.run()
+
+
+def texts_of(at: AppTest) -> list[str]:
+    """Every piece of visible text AppTest exposes (markdown, text, captions, headings, alerts, code, metrics)."""
+    out: list[str] = []
+    for kind in ("markdown", "text", "caption", "title", "header", "subheader", "error", "warning", "info",
+                 "success", "code", "exception"):
+        out += [str(getattr(e, "value", "")) for e in at.get(kind)]
+    out += [f"{m.label} {m.value}" for m in at.metric]
+    return out
+
+
+def exceptions_of(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.exception]
+
+
+# ---------------------------------------------------------------- a real server and a real browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(source: Path | str, build_dir: Path, extra_env: dict | None = None) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port for a source and build dir; yields the base URL."""
+    port = free_port()
+    env = {**os.environ, config.SOURCE_ENV: str(source), "CA_BUILD_DIR": str(build_dir), **(extra_env or {})}
+    log = build_dir / f"streamlit_{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    pytest.fail("streamlit did not start: " + log.read_text()[-2000:])
+                time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_idle(page, timeout: int = 60_000) -> None:
+    """Wait until the app has drawn its heading (or a failure) and its script run has finished."""
+    page.locator("h1, [data-testid='stAlert']").first.wait_for(timeout=timeout)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_timeout(700)
