@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import textwrap
 from functools import cache
 
 import pandas as pd
@@ -25,9 +26,15 @@ def label(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def wrapped(text: object, width: int = 26) -> str:
+    """An escaped label broken onto short lines, so long section titles leave room for the plot on a phone."""
+    return "<br>".join(label(line) for line in textwrap.wrap(str(text), width) or [""])
+
+
 def _layout(fig: go.Figure, height: int, x_title: str | None = None) -> go.Figure:
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=30, b=40), font=FONT, showlegend=True,
-                      legend=dict(orientation="h", yanchor="top", y=-0.08, x=0),
+    # The legend sits at the very bottom of the figure (container coordinates), below the axis title.
+    fig.update_layout(height=height, margin=dict(l=8, r=8, t=30, b=80), font=FONT, showlegend=True,
+                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),
                       plot_bgcolor="white", hovermode="closest")
     if x_title:
         fig.update_xaxes(title_text=x_title)
@@ -42,10 +49,11 @@ def shown(df: pd.DataFrame) -> pd.DataFrame:
 
 def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None = None,
                     reference_label: str = "Overall", tie_col: str | None = None,
-                    x_title: str = "Agreement with the Model Spec Ranker") -> go.Figure:
+                    x_title: str = "Agreement with the ranker") -> go.Figure:
     """Dots with 95% CI error bars, highest first; low-reliability rows hollow; optional tie groups shaded."""
     rows = shown(df).sort_values(["estimate", label_col], ascending=[False, True]).reset_index(drop=True)
-    labels = [label(v) for v in rows[label_col]]
+    labels = [wrapped(v) for v in rows[label_col]]
+    row_px = ROW_PX + 12 * max((t.count("<br>") for t in labels), default=0)
     fig = go.Figure()
     for reliable, name, symbol in ((True, "95% CI", "circle"),
                                    (False, f"95% CI, {privacy.LOW_RELIABILITY_TEXT} (10–29 participants)",
@@ -72,7 +80,7 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
                       annotation_text=label(reference_label), annotation_position="top")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
     fig.update_xaxes(range=_span(rows, reference), tickformat=".0%", gridcolor="#E5E5E5", zeroline=False)
-    return _layout(fig, 100 + ROW_PX * max(len(rows), 1), x_title)
+    return _layout(fig, 110 + row_px * max(len(rows), 1), x_title)
 
 
 def _span(rows: pd.DataFrame, reference: float | None) -> list[float]:
@@ -107,7 +115,9 @@ def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants
     ))
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
     fig.update_xaxes(gridcolor="#E5E5E5")
-    return _layout(fig, 90 + ROW_PX * max(len(rows), 1), x_title)
+    fig = _layout(fig, 100 + ROW_PX * max(len(rows), 1), x_title)
+    fig.update_layout(showlegend=False, margin=dict(b=50))
+    return fig
 
 
 @cache

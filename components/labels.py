@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import pandas as pd
 import pycountry
 
 FIELDS = {"country": "Country of residence", "age": "Age", "gender": "Gender", "education_level": "Education",
@@ -21,3 +22,8 @@ def country_name(iso3: str) -> str:
 def level_name(field: str, level: str) -> str:
     """A group level as readers see it (country codes become names)."""
     return country_name(level) if field == "country" else str(level)
+
+
+def with_names(df: pd.DataFrame) -> pd.DataFrame:
+    """Add a `name` column (display name of each field/level row)."""
+    return df.assign(name=[level_name(f, lv) for f, lv in zip(df["field"], df["level"], strict=True)])

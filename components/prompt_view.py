@@ -18,6 +18,7 @@ LETTER_COLOURS = dict(zip(LETTERS, (charts.OKABE_ITO["blue"], charts.OKABE_ITO["
 PLACE_COLOURS = (charts.OKABE_ITO["blue"], charts.OKABE_ITO["sky"], charts.OKABE_ITO["yellow"],
                  charts.OKABE_ITO["vermillion"])
 RESPONSE_HEIGHT = 420
+LONG_RESPONSE_CHARS = 600
 ANSWERS_SPEC = slices.TableSpec("prompt_answers", "Importance and subjectivity", "", (),
                                 ("n_participants", "n_answered"), ("share",), (), None)
 PREVIEW_CHARS = 160
@@ -76,7 +77,7 @@ def rank_distribution_figure(df: pd.DataFrame) -> go.Figure:
             hovertemplate=f"%{{y}}, place {place}: %{{x:.0%}} (%{{customdata:.0f}} rankings)<extra></extra>",
         ))
     fig.update_layout(barmode="stack", height=260, margin={"l": 8, "r": 8, "t": 8, "b": 40}, font=charts.FONT,
-                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.15, "x": 0})
+                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.15, "x": 0, "traceorder": "normal"})
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="Share of rankings")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
@@ -140,10 +141,13 @@ def responses(prompt_id: str, revealed: bool) -> None:
         return
     df = data.read(rp.responses, prompt_id)
     cols = st.columns(max(len(df), 1))
+    # Long responses scroll inside equal boxes so the four stay side by side; short ones take their own height.
+    longest = int(df["content"].fillna("").str.len().max()) if len(df) else 0
+    height = RESPONSE_HEIGHT if longest > LONG_RESPONSE_CHARS else "content"
     for col, row in zip(cols, df.itertuples(index=False), strict=False):
         with col:
             st.markdown(f"**Response {row.letter if row.letter in LETTERS else '?'}**")
-            with st.container(height=RESPONSE_HEIGHT, border=True):
+            with st.container(height=height, border=True):
                 st.text(row.content or "", wrap=True)
 
 
@@ -344,11 +348,12 @@ def listing(view: state.View) -> None:
     with st.container(horizontal=True):
         sort = state.select_page_param("sort", "Sort by", list(rp.SORT_KEYS), "contestedness",
                                        format_func=lambda k: rp.SORT_KEYS.get(k, k))
-        anchor = state.select_page_param("section", "Spec section", [None, *sections["anchor"]], None,
-                                         format_func=lambda a: "All sections" if a is None else titles.get(a, a))
+        # "" stands for "all": a None option would show the selectbox's empty placeholder instead of a label.
+        anchor = state.select_page_param("section", "Spec section", ["", *sections["anchor"]], "",
+                                         format_func=lambda a: titles.get(a, a) if a else "All sections") or None
         country = state.select_page_param(
-            "country", f"Country ({privacy.MIN_PARTICIPANTS}+ participants on the prompt)", [None, *countries], None,
-            format_func=lambda c: "All countries" if c is None else f"{labels.country_name(c)} ({c})")
+            "country", f"Country ({privacy.MIN_PARTICIPANTS}+ participants on the prompt)", ["", *countries], "",
+            format_func=lambda c: f"{labels.country_name(c)} ({c})" if c else "All countries") or None
     search = st.text_input("Search the conversation text", key="prompts:search", max_chars=rp.SEARCH_MAX_CHARS,
                            placeholder="Words to look for (kept out of the link)")
     args = (view.run, view.block, sort, anchor, view.threshold, country, search or None)

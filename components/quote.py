@@ -13,10 +13,10 @@ def quote_box(sentence: str, link: str) -> None:
     """Show the sentence and its absolute permalink in a code block (which has a copy button)."""
     info = data.source_info()
     url = state.absolute(link)
-    revision = info.get("resolved_commit") or info.get("revision") or "unknown revision"
-    synthetic = data.is_synthetic(info)
-    note = " NOT REAL DATA: synthetic sample." if synthetic else ""
+    if data.is_synthetic(info):
+        source = f"NOT REAL DATA: synthetic sample built {info.get('built_at', '')[:10]}"
+    else:
+        source = f"{CITATION}, revision {info.get('resolved_commit') or info.get('revision') or 'not recorded'}"
     with st.container(border=True):
         st.markdown("**Quote this**")
-        st.code(f"{sentence}{note}\nSource: {CITATION}, revision {revision}. {url}", language=None,
-                wrap_lines=True)
+        st.code(f"{sentence}\nSource: {source}. {url}", language=None, wrap_lines=True)

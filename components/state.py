@@ -123,19 +123,18 @@ def filter_controls(names: Sequence[str] = ("run", "block", "metric", "threshold
     view = current_view()
     allowed = _allowed()
     current = view.params()
-    with st.container(horizontal=True):
-        for name in names:
-            options = allowed[name]
-            if name == "run" and len(options) < 2:
-                continue  # one run: nothing to choose
-            st.session_state[f"w:{name}"] = current[name]
-            st.selectbox(_TITLES[name], options, key=f"w:{name}", on_change=_sync_widget, args=(name,),
-                         format_func=lambda v, n=name: LABELS.get(n, {}).get(v, v), width=260)
-        if group_fields:
-            options = [""] + [g for g in allowed["group"] if g.split(":", 1)[0] in group_fields]
-            st.session_state["w:group"] = current["group"] if current["group"] in options else ""
-            st.selectbox("Group", options, key="w:group", on_change=_sync_widget, args=("group",),
-                         format_func=group_label, width=260)
+    shown = [n for n in names if not (n == "run" and len(allowed["run"]) < 2)]  # one run: nothing to choose
+    # Columns share the row on a wide screen and stack on a phone.
+    columns = iter(st.columns(len(shown) + (1 if group_fields else 0) or 1))
+    for name in shown:
+        st.session_state[f"w:{name}"] = current[name]
+        next(columns).selectbox(_TITLES[name], allowed[name], key=f"w:{name}", on_change=_sync_widget, args=(name,),
+                                format_func=lambda v, n=name: LABELS.get(n, {}).get(v, v))
+    if group_fields:
+        options = [""] + [g for g in allowed["group"] if g.split(":", 1)[0] in group_fields]
+        st.session_state["w:group"] = current["group"] if current["group"] in options else ""
+        next(columns).selectbox("Group", options, key="w:group", on_change=_sync_widget, args=("group",),
+                                format_func=group_label)
     return current_view()
 
 
@@ -178,7 +177,8 @@ def select_page_param(name: str, label: str, options: Sequence[str | None], defa
     def changed() -> None:
         set_page_param(name, st.session_state[widget])
 
-    st.selectbox(label, list(options), key=widget, on_change=changed, format_func=format_func)
+    st.selectbox(label, list(options), key=widget, on_change=changed, format_func=format_func,
+                 placeholder=format_func(None) if None in options else None)
     return value
 
 

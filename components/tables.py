@@ -9,13 +9,17 @@ from components import data
 from components.frame import md_escape
 from core import exports, privacy
 
+SHORT_ESCAPING_NOTE = ("CSV: text that a spreadsheet could run as a formula starts with an added ' · Parquet: the text "
+                       "exactly as released · Manifest: filters, source, revision and rules.")
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True}
 # Friendly headers for the table view; downloads keep the machine names.
 HEADERS = {
     "title": "Section", "anchor": "Anchor", "level": "Group", "label": "Group", "estimate": "Agreement",
     "ci_low": "95% CI low", "ci_high": "95% CI high", "n_participants": "Participants",
     "n_assessments": "Assessments", "n_prompts": "Prompts", "reliability": "Reliability",
-    "rank_range": "Rank (CI-aware)", "country": "Country", "name": "Country", "field": "Field",
+    "rank_range": "Rank (CI-aware)", "crowd_ranker_pairwise": "Crowd vs ranker", "first_user_text": "First message",
+    "country_divergence": "Country divergence", "country_divergence_pair": "Most different pair",
+    "n_countries_eligible": "Countries compared", "country": "Country", "name": "Country", "field": "Field",
 }
 PERCENT_COLUMNS = ("estimate", "ci_low", "ci_high", "share", "mean_agreement", "contestedness",
                    "crowd_ranker_pairwise", "country_divergence", "lowest", "highest", "difference")
@@ -57,8 +61,8 @@ def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str,
             kind = name if ext != "json" else f"{name}_manifest"
             st.download_button(text, payload, file_name=exports.download_name(kind, view_slug, ext),
                                mime=exports.mime(ext), icon=":material/download:", on_click="ignore",
-                               key=f"dl:{name}:{ext}")
-    st.caption(exports.ESCAPING_NOTE)
+                               key=f"dl:{name}:{ext}", help=exports.ESCAPING_NOTE if ext == "csv" else None)
+    st.caption(SHORT_ESCAPING_NOTE)
 
 
 def figure_with_table(fig: go.Figure, df: pd.DataFrame, *, name: str, caption: str, n_note: str,
@@ -73,5 +77,6 @@ def figure_with_table(fig: go.Figure, df: pd.DataFrame, *, name: str, caption: s
     with table_tab:
         table(df)
     st.caption(md_escape(f"{caption} {n_note}"))
-    st.text(summary)
+    if summary != caption:
+        st.text(summary)
     downloads(df, name=name, view_slug=view_slug, filters=filters or {})

@@ -147,12 +147,20 @@ def _prompt_ranker(run_id, release, crowd, ranker_ranks, ranker_text, matched, v
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def _prompt_index(release: Release, prompt_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each id in release.prompt_ids, and whether it is there at all."""
+    ids = prompt_ids.astype(str)
+    n = len(release.prompt_ids)
+    pos = np.searchsorted(release.prompt_ids, ids)
+    hit = (pos < n) & (release.prompt_ids[np.minimum(pos, max(n - 1, 0))] == ids) if n else np.zeros(len(ids), bool)
+    return pos, hit
+
+
 def run_tables(run_id: str, release: Release, crowd, ranker: dict, relevance: dict, b: int, seed: int):
     """All agreement tables of one run, as column dicts keyed by table name."""
     n_prompts, n_people = len(release.prompt_ids), len(release.participant_ids)
     # Ranker rankings on prompts of this store (others are ignored: they have no assessments).
-    pos = np.searchsorted(release.prompt_ids, ranker["prompt_id"].astype(str))
-    hit = (pos < n_prompts) & (release.prompt_ids[np.minimum(pos, n_prompts - 1)] == ranker["prompt_id"].astype(str))
+    pos, hit = _prompt_index(release, ranker["prompt_id"])
     ranker_ranks = np.zeros((n_prompts, metrics.N_LETTERS), dtype=np.int64)
     ranker_ranks[pos[hit]] = np.stack([ranker[f"rank_{x.lower()}"] for x in config.LETTERS], axis=1)[hit]
     ranker_text = np.full(n_prompts, None, dtype=object)
@@ -161,9 +169,7 @@ def run_tables(run_id: str, release: Release, crowd, ranker: dict, relevance: di
     matched[pos[hit]] = True
 
     anchors, section = np.unique(relevance["anchor"].astype(str), return_inverse=True)
-    rpos = np.searchsorted(release.prompt_ids, relevance["prompt_id"].astype(str))
-    rhit = (rpos < n_prompts) & (release.prompt_ids[np.minimum(rpos, n_prompts - 1)]
-                                 == relevance["prompt_id"].astype(str))
+    rpos, rhit = _prompt_index(release, relevance["prompt_id"])
     layout = _layout(release, anchors)
     a_rows, e_rows, st_prompt, st_id = _memberships(
         release, layout, rpos[rhit], section[rhit].astype(np.int64), relevance["grade"][rhit].astype(np.int64)

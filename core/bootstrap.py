@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 import numpy as np
 
@@ -99,7 +100,7 @@ def cluster_ratio_intervals(
     shared = poisson_counts(int(sizes.max()), b, seed) if large.any() else None
     exact: tuple[int, np.ndarray] | None = None  # the last exact matrix, reused while the size repeats
     with single_threaded_blas():
-        for start, end in zip(cuts[:-1], cuts[1:]):
+        for start, end in itertools.pairwise(cuts):
             rows = order[start:end]
             ids = np.unique(estimate[rows])
             width = int(sizes[ids].max())

@@ -224,7 +224,7 @@ def _field(path: list[Any]) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(whole entry)"
+    return out or "(the whole item)"
 
 
 def _describe(error: ValidationError, doc: Any) -> str:

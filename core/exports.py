@@ -61,7 +61,8 @@ def to_json_bytes(obj: object) -> bytes:
 def slug(*parts: object) -> str:
     """Join validated state values into a file-name fragment of [a-z0-9_-] only."""
     text = "-".join(str(p) for p in parts if p not in (None, ""))
-    text = re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-_")
+    text = re.sub(r"[^a-z0-9_]+", "-", text.lower())
+    text = re.sub(r"[-_]{2,}", "-", text).strip("-_")  # `a-__b` would break download_name's pattern
     return text[:MAX_SLUG].strip("-_") or "all"
 
 

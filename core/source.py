@@ -288,8 +288,6 @@ def _load_dataset(release: Release, config_name: str):
     import datasets
 
     datasets.disable_progress_bars()
-    # A file Arrow refuses is read line by line and reported; datasets' own error log would only be noise.
-    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
     source, item = release.source, release.files[config_name]
     if source.kind == "hf":
         return datasets.load_dataset(
@@ -305,32 +303,38 @@ def _load_dataset(release: Release, config_name: str):
         )
 
 
+@contextlib.contextmanager
+def _quiet_datasets():
+    """A file Arrow refuses is read line by line and reported; datasets' own error log would only be noise."""
+    import datasets
+
+    saved = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try:
+        yield
+    finally:
+        datasets.logging.set_verbosity(saved)
+
+
 def iter_records(release: Release, config_name: str) -> Iterator[Record]:
-    """Every line of one config's file as a Record, via load_dataset; line by line when Arrow refuses the file."""
+    """Every line of one config's file as a Record, via load_dataset; line by line when that cannot be trusted."""
     item = release.files[config_name]
     try:
-        dataset = _load_dataset(release, config_name)
+        with _quiet_datasets():
+            dataset = _load_dataset(release, config_name)
     except Exception as exc:  # noqa: BLE001 - Arrow raises many types; any of them means "read it by hand"
-        first = str(exc.__cause__ or exc).splitlines()[0][:200] if str(exc.__cause__ or exc) else type(exc).__name__
-        item.loader = "line_by_line"
-        item.loader_notice = f"load_dataset refused the file ({first}); every line was read with json.loads instead"
-        yield from _iter_lines(_local_path(release, item))
+        reason = str(exc.__cause__ or exc).strip()
+        first = reason.splitlines()[0][:200] if reason else type(exc).__name__
+        yield from _read_by_hand(release, item, f"load_dataset refused the file ({first})")
         return
     if _has_json_feature(dataset.features):
         # datasets stores a field whose type varies between rows (text here, an object there) as JSON text;
-        # reading Arrow directly would then turn every row's value into a string. Read the lines instead.
-        item.loader = "line_by_line"
-        item.loader_notice = ("load_dataset found fields whose type differs between rows; "
-                              "every line was read with json.loads instead")
-        yield from _iter_lines(_local_path(release, item))
+        # reading Arrow directly would then turn every row's value into a string.
+        yield from _read_by_hand(release, item, "load_dataset found fields whose type differs between rows")
         return
     if item.n_records is not None and item.n_records != dataset.num_rows:
-        item.loader = "line_by_line"
-        item.loader_notice = (
-            f"load_dataset returned {dataset.num_rows} rows for {item.n_records} non-blank lines; "
-            "every line was read with json.loads instead"
-        )
-        yield from _iter_lines(_local_path(release, item))
+        yield from _read_by_hand(
+            release, item, f"load_dataset returned {dataset.num_rows} rows for {item.n_records} non-blank lines")
         return
     item.loader = "load_dataset"
     lines = item.nonblank_lines
@@ -339,6 +343,12 @@ def iter_records(release: Release, config_name: str) -> Iterator[Record]:
         for value in batch.to_pylist():
             yield Record(line=lines[index] if lines else index + 1, value=value)
             index += 1
+
+
+def _read_by_hand(release: Release, item: InputFile, why: str) -> Iterator[Record]:
+    item.loader = "line_by_line"
+    item.loader_notice = f"{why}; every line was read with json.loads instead"
+    yield from _iter_lines(_local_path(release, item))
 
 
 def _has_json_feature(feature: object) -> bool:

@@ -1,7 +1,7 @@
 """Changelog: the Model Spec changes that followed the study, each with its evidence."""
 import streamlit as st
 
-from components import changelog_view, state
+from components import changelog_view, frame, state
 from core import changelog
 
 ALL = "all"
@@ -24,6 +24,8 @@ if log is not None:
         section = state.select_page_param("section", "Spec section", [ALL, *log.sections()], ALL,
                                           format_func=lambda a: "All sections" if a == ALL else titles.get(a, a))
     view = state.filter_controls()
+    if view.run is None:
+        frame.no_ranker_run()
     st.caption("The ranker run, question, measure and relevance level above choose the evidence from this site's "
                "data shown under each entry.")
 

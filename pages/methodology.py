@@ -8,11 +8,12 @@ st.title("Methodology and limitations")
 
 st.header("What the numbers mean")
 st.markdown(f"""
-- **Agreement (pairwise order).** For one assessment, take every pair of the four responses that the participant
-  put in a strict order (ties are skipped) and count how many the Model Spec Ranker put in the same order. The
-  estimate is the mean of these per-assessment shares.
-- **Agreement (top choice).** The share of assessments whose single first choice is the ranker's first choice
-  (assessments with a tied first place are left out).
+- **Agreement (pairwise order).** For one assessment, take the pairs of the four responses that both the
+  participant and the Model Spec Ranker put in a strict order (ties are skipped) and count the share ordered the
+  same way. The estimate is the mean of these shares over assessments, so people who answered more prompts weigh
+  more.
+- **Agreement (top choice).** 1 when the participant's single first choice is the ranker's, else 0; assessments
+  where either has a tied first place are left out.
 - **World and personal.** Participants ranked the responses twice when asked: how the AI should respond *for
   everyone* (world) and *for them* (personal). Personal rankings exist for about a quarter of assessments.
 - **Section relevance.** The ranker graded each conversation's relevance to each spec section from 1 to 5. A

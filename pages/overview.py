@@ -37,8 +37,8 @@ else:
                                              row["n_participants"])
         quote.quote_box(sentence, state.permalink("", pin=("run", "block", "metric")))
     frame.how_computed(
-        "For every assessment, each of the six pairs of responses a participant put in a strict order is "
-        "compared with the ranker's order (*pairwise*); *top choice* compares only the first choices. "
+        "For every assessment, the pairs of responses that both the participant and the ranker put in a strict "
+        "order are compared (*pairwise*); *top choice* compares only single first choices. "
         "The estimate averages over assessments; the 95% confidence interval comes from resampling "
         "participants (cluster bootstrap), so people who answered many prompts do not count as independent "
         "evidence. See Methodology."
@@ -64,7 +64,8 @@ else:
     else:
         for name, rows in (("Highest agreement", highest), ("Lowest agreement", lowest)):
             top = rows.iloc[0]
-            tied = [md_escape(t) for t in rows["title"].iloc[1:]]
+            tied = [md_escape(t) for t in rows["title"].iloc[1:6]] + (
+                [f"{len(rows) - 6} more"] if len(rows) > 6 else [])
             st.markdown(
                 f"**{name}: {md_escape(top['title'])}**, {privacy.pct(top['estimate'])} "
                 f"({privacy.ci_text(top['ci_low'], top['ci_high'])}, {privacy.n_label(top['n_participants'])})"
@@ -73,8 +74,8 @@ else:
             st.page_link("pages/sections.py", label=f"See {md_escape(top['title'])}", icon=":material/arrow_forward:",
                          query_params={"section": top["anchor"]})
     hidden = int(sections["suppressed"].sum())
-    st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance. "
-               f"{hidden} section(s) not reported ({privacy.SUPPRESSED_TEXT}).")
+    st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance."
+               + (f" {hidden} section(s) not reported ({privacy.SUPPRESSED_TEXT})." if hidden else ""))
 
 st.page_link("pages/people.py", label=f"Who took part: {labels.FIELDS['country'].lower()}, age, gender and more",
              icon=":material/public:")

@@ -11,14 +11,12 @@ st.markdown("Who took part, and whether agreement with the Model Spec Ranker dep
             f"they are. Groups of {privacy.SUPPRESSED_TEXT} are not shown, and neither is any group whose size "
             "could be worked out by subtracting the others from the total.")
 
-counts = privacy.apply(data.read(reads.demographic_counts), value_cols=[], partition_cols=["field"])
-counts = counts.assign(name=[labels.level_name(f, lv) for f, lv in zip(counts["field"], counts["level"], strict=True)])
+counts = labels.with_names(privacy.apply(data.read(reads.demographic_counts), value_cols=[], partition_cols=["field"]))
 st.header("Who took part")
-countries = counts[counts["field"] == "country"]
-tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), countries[["name", "level", "n_participants",
-                                                                          "reliability", "suppressed"]],
+countries = counts[counts["field"] == "country"][["name", "level", "n_participants", "reliability", "suppressed"]]
+tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), countries,
                          name="participants_by_country", caption="Participants by country of residence.",
-                         n_note="Circles sit at each country's approximate centre; bigger and darker means more people.",
+                         n_note="Circles sit at each country's approximate centre; bigger, darker: more people.",
                          summary=f"{int((~countries['suppressed']).sum())} countries shown; "
                                  f"{int(countries['suppressed'].sum())} with {privacy.SUPPRESSED_TEXT} not shown.")
 fields = [f for f in labels.FIELDS if f != "country"]
@@ -34,10 +32,8 @@ view = state.filter_controls(("run", "block", "metric"))
 if view.run is None:
     frame.no_ranker_run()
 else:
-    groups = privacy.apply(data.read(reads.agreement_group, view.run, view.block, view.metric),
-                           partition_cols=["field"])
-    groups = groups.assign(name=[labels.level_name(f, lv) for f, lv in zip(groups["field"], groups["level"],
-                                                                            strict=True)])
+    groups = labels.with_names(privacy.apply(data.read(reads.agreement_group, view.run, view.block, view.metric),
+                                             partition_cols=["field"]))
     overall = data.read(reads.agreement_overall, view.run, view.block, view.metric)
     reference = None if overall.empty else overall["estimate"].iloc[0]
     field = state.select_page_param("field", "Group by", list(labels.FIELDS), "country",
@@ -45,16 +41,18 @@ else:
     part = groups[groups["field"] == field][["name", "level", "estimate", "ci_low", "ci_high", "n_participants",
                                              "n_assessments", "reliability", "suppressed"]]
     tables.figure_with_table(charts.estimate_figure(part, "name", reference=reference), part,
-                             name=f"agreement_by_{field}", caption=f"Agreement with the ranker — {labels.FIELDS[field]}.",
+                             name=f"agreement_by_{field}",
+                             caption=f"Agreement with the ranker — {labels.FIELDS[field]}.",
                              n_note="The dashed line is everyone together.", summary=charts.describe(part, "name"),
                              view_slug=view.slug(), filters=view.as_dict())
     frame.how_computed("Each group's estimate uses only its own participants' assessments; the 95% interval "
-                       "resamples those participants. Overlapping intervals mean the data cannot tell the groups apart.")
+                       "resamples those participants. Overlapping intervals: the data cannot tell the groups apart.")
 
     shown = groups[~groups["suppressed"]]
     eligible = sorted(shown.loc[shown["field"] == "country", "level"])
-    country = state.select_page_param("country", "Look at one country", [None, *eligible], None,
-                                      format_func=lambda c: "Choose a country…" if c is None else labels.country_name(c))
+    country = state.select_page_param(
+        "country", "Look at one country", [None, *eligible], None,
+        format_func=lambda c: "Choose a country…" if c is None else labels.country_name(c))
     if country:
         row = shown[(shown["field"] == "country") & (shown["level"] == country)].iloc[0]
         sentence = privacy.estimate_sentence(f"Participants living in {labels.country_name(country)}",
@@ -65,11 +63,14 @@ else:
     st.header("Where groups differ most")
     spread = (shown.groupby("field").agg(lowest=("estimate", "min"), highest=("estimate", "max"),
                                          groups=("level", "count")).reset_index())
-    spread = spread.assign(difference=spread["highest"] - spread["lowest"], field=spread["field"].map(labels.FIELDS))
+    spread = spread[spread["groups"] >= 2].assign(difference=lambda d: d["highest"] - d["lowest"],
+                                                  field=lambda d: d["field"].map(labels.FIELDS))
     st.dataframe(spread.sort_values("difference", ascending=False), hide_index=True,
                  column_config=tables.column_config(spread))
-    st.caption("Gap between the highest and lowest agreement among the groups shown in each field.")
-    diverging = privacy.apply(data.read(reads.country_divergence, view.block, 10), value_cols=["country_divergence"])
+    st.caption("Gap between the highest and lowest agreement among the groups shown in each field (percentage "
+               "points); fields with fewer than two groups shown are left out.")
+    diverging = privacy.apply(data.read(reads.country_divergence, view.block, 200), value_cols=["country_divergence"])
+    diverging = diverging[~diverging["suppressed"]].head(10)  # never rank by a hidden value
     diverging = diverging.assign(link=[f"./prompts?prompt={urlquote(str(p))}" for p in diverging["prompt_id"]])
     st.subheader("Prompts where countries' first choices differ most", anchor=False)
     st.dataframe(diverging[["link", "first_user_text", "country_divergence", "country_divergence_pair",

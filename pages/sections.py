@@ -74,8 +74,10 @@ else:
                                  view_slug=exports.slug(view.slug(), anchor), filters=view.as_dict())
 
         st.subheader("Its most contested prompts", anchor=False)
-        prompts = privacy.apply(data.read(reads.section_prompts, view.run, view.block, view.threshold, anchor, 10),
+        # Rank only prompts whose values may be shown: ordering by a hidden value would leak it.
+        prompts = privacy.apply(data.read(reads.section_prompts, view.run, view.block, view.threshold, anchor, 200),
                                 value_cols=["contestedness", "crowd_ranker_pairwise"])
+        prompts = prompts[~prompts["suppressed"]].head(10)
         prompts = prompts.assign(link=[f"./prompts?prompt={urlquote(str(p))}" for p in prompts["prompt_id"]])
         st.dataframe(prompts[["link", "first_user_text", "contestedness", "crowd_ranker_pairwise",
                               "n_participants", "reliability"]], hide_index=True,

@@ -1,6 +1,7 @@
 """build_aggregates on stores with known answers: a hand-worked one, a planted one, no runs, and the sample."""
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -8,11 +9,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+from planted_store import plant
 
 from core import config
 from core.aggregates import build_aggregates
 from core.commands.stats import read_stats
-from planted_store import plant
 
 B = 200
 
@@ -210,7 +211,7 @@ def test_planted_section_ranking_respects_intervals(planted):
         assert best <= rank <= worst
     groups = [r[7] for r in rows]
     assert groups == sorted(groups) and groups[0] == 1
-    for prev, nxt in zip(rows, rows[1:]):
+    for prev, nxt in itertools.pairwise(rows):
         overlap = nxt[3] >= prev[2]
         assert (nxt[7] == prev[7]) == overlap
 

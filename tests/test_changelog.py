@@ -171,9 +171,14 @@ def _spec(version: str) -> str:
     return (SPEC_DIR / f"model_spec_{version}.md").read_text(encoding="utf-8")
 
 
+# Ids read from the raw file, so a schema problem fails the schema test instead of breaking collection.
+ENTRY_IDS = [e.get("id") for e in yaml.safe_load(config.CHANGELOG_YAML.read_text(encoding="utf-8"))["entries"]]
+
+
 @pytest.mark.skipif(not SPEC_DIR.is_dir(), reason="../shared/model_spec is not present")
-@pytest.mark.parametrize("entry", changelog.load().entries, ids=lambda e: e.id)
-def test_wording_is_verbatim_in_the_named_spec_version(entry):
+@pytest.mark.parametrize("entry_id", ENTRY_IDS)
+def test_wording_is_verbatim_in_the_named_spec_version(entry_id):
+    entry = next(e for e in changelog.load().entries if e.id == entry_id)
     assert entry.before in _spec(entry.spec_version_before)
     if entry.after is not None:
         assert entry.after in _spec(entry.spec_version_after)
@@ -310,3 +315,19 @@ def test_section_country_reads_only_country_rows_largest_first(evidence_db):
 def test_section_prompts_respects_threshold_and_orders_by_contestedness(evidence_db):
     df = reads_changelog.section_prompts(evidence_db, "r", "world", 5, ("sec_a", "sec_b"))
     assert list(zip(df["anchor"], df["prompt_id"])) == [("sec_a", "p2"), ("sec_a", "p1"), ("sec_b", "p1")]
+
+
+def test_top_level_problems_are_named_too(tmp_path):
+    doc = raw_doc()
+    del doc["summary_quote"]["attribution"]
+    doc["category_definitions"]["clarification"]["date"] = "soon"
+    problems = problems_for(tmp_path, doc)
+    assert "section 'summary_quote', field 'attribution': missing (required)" in problems
+    assert any(p.startswith("section 'category_definitions', field 'clarification.date'") for p in problems)
+
+
+def test_an_entry_that_is_not_a_mapping_is_named_by_position(tmp_path):
+    doc = raw_doc()
+    doc["entries"].append("just a string")
+    problems = problems_for(tmp_path, doc)
+    assert any(p.startswith(f"entry #{len(doc['entries'])} (no id), field '(the whole item)'") for p in problems)

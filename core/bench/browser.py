@@ -27,10 +27,31 @@ READY_JS = """
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || !main.querySelector('[data-testid="stElementContainer"]')) return false;
   if (heading && ![...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading))) return false;
-  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
+  const shown = e => e.getClientRects().length > 0;  // charts in a closed tab or expander never draw
+  if ([...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].some(shown)) return false;
   for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
-    if (!c.querySelector('.main-svg')) return false;
+    if (shown(c) && !c.querySelector('.main-svg')) return false;
   return true;
+}
+"""
+
+# What the page looked like when it never became ready, for the error message.
+DIAG_JS = """
+([heading]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const shown = e => e.getClientRects().length > 0;
+  return {
+    url: location.href,
+    script: app && app.getAttribute('data-test-script-state'),
+    connection: app && app.getAttribute('data-test-connection-state'),
+    changes: window.__stChanges,
+    heading_found: !heading || !!main && [...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading)),
+    headings: main ? [...main.querySelectorAll('h1, h2, h3')].slice(0, 3).map(h => h.textContent.slice(0, 60)) : [],
+    stale_or_skeleton: [...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].filter(shown).length,
+    charts_undrawn: main ? [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
+      .filter(c => shown(c) && !c.querySelector('.main-svg')).length : -1,
+  };
 }
 """
 
@@ -95,8 +116,17 @@ def new_session(browser, base_url: str, failure_texts: list[str] | None = None) 
     return session
 
 
+class NotReady(RuntimeError):
+    """A page whose main content did not become visible in time; the message says what was missing."""
+
+
 def _wait_ready(page, since: int, heading: str, timeout_s: float) -> None:
-    page.wait_for_function(READY_JS, arg=[since, heading], polling=10, timeout=timeout_s * 1000)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(READY_JS, arg=[since, heading], polling=10, timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        raise NotReady(f"not ready after {timeout_s:.0f} s: {page.evaluate(DIAG_JS, [heading])}") from None
 
 
 def _record_exceptions(session: Session) -> dict:

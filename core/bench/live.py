@@ -46,18 +46,22 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
                                                                   p.get("heading", "")))
 
         sessions = [first]
+        not_ready: list[str] = []
         xs, ys = [0.0], [tree_rss_mb(site.pid)]
         for k in range(1, extra_sessions + 1):
             session = browser.new_session(chromium, site.base_url, failure_texts)
-            visit_all(session, site.base_url, pages)
             sessions.append(session)
+            try:
+                visit_all(session, site.base_url, pages)
+            except browser.NotReady as exc:  # counted and shown; the session still holds server memory
+                not_ready.append(str(exc)[:400])
             time.sleep(SETTLE_S)
             xs.append(float(k))
             ys.append(tree_rss_mb(site.pid))
-        errors = {"exceptions": sum(s.exceptions for s in sessions),
+        errors = {"not_ready": len(not_ready), "exceptions": sum(s.exceptions for s in sessions),
                   "console_errors": sum(len(s.console_errors) for s in sessions),
                   "failed_requests": sum(len(s.failed_requests) for s in sessions),
-                  "examples": [e for s in sessions for e in s.console_errors + s.failed_requests][:5]}
+                  "examples": (not_ready + [e for s in sessions for e in s.console_errors + s.failed_requests])[:5]}
         for session in sessions:
             session.context.close()
         chromium.close()

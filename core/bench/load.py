@@ -6,7 +6,16 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from core.bench.browser import CHROMIUM, CHROMIUM_ARGS, CLICK_LINK_JS, ERRORS_JS, INIT_JS, READY_JS, _expected_probe
+from core.bench.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CLICK_LINK_JS,
+    DIAG_JS,
+    ERRORS_JS,
+    INIT_JS,
+    READY_JS,
+    _expected_probe,
+)
 from core.bench.memory import slope, tree_rss_mb
 
 MAX_SESSIONS = 50
@@ -61,7 +70,11 @@ async def _visitor(browser, base_url: str, pages: list[dict], deadline: float, t
                                     timeout=PAGE_TIMEOUT_S * 1000)
                 await _ready(page, since, spec.get("heading", ""))
             except Exception as exc:  # noqa: BLE001 - a timeout or a crashed tab is a failed page view, counted
-                tally.note("timeouts", f"{spec['url_path'] or '/'}: {exc.__class__.__name__}: {exc}")
+                try:
+                    state = await page.evaluate(DIAG_JS, [spec.get("heading", "")])
+                except Exception:  # noqa: BLE001 - the tab itself may be gone
+                    state = None
+                tally.note("timeouts", f"{spec['url_path'] or '/'}: {exc.__class__.__name__}: {str(exc)[:120]} {state}")
                 step = 0  # start over from a fresh load
                 continue
             tally.view_seconds.append(time.perf_counter() - t0)

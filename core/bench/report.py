@@ -82,6 +82,8 @@ def figures_table(runs: dict) -> list[str]:
                      f"(build() {b['call_s']:.2f} s, imports {b['import_s']:.2f} s) · peak RSS "
                      f"{b['peak_rss_mb']:.0f} MB · parse floor {b['parse_floor_s']:.3f} s ({b['parse_floor_decoder']}) "
                      f"· ratio {b['ratio_to_floor']:.1f}x · B={b['bootstrap_b']}")
+        lines.append(f"[{scale}] CPU: build {b['cpu_s']:.2f} s, parse floor {b['parse_floor_cpu_s']:.3f} s, "
+                     f"ratio {b['cpu_ratio_to_floor']:.1f}x (wall time on a busy machine includes waiting for a core)")
         if b["stages"]:
             lines.append(f"[{scale}] stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["stages"].items()))
         lines.append(f"[{scale}] {'page':<34} {'cold s':>8} {'warm ms':>9} {'cleared ms':>11} {'browser ms':>11} {'/empty':>7}")

@@ -63,8 +63,8 @@ def format_table(doc: dict, block: str, metric: str, threshold: int) -> str:
     o = doc["overall"]
     lines = [f"run {doc['run']} · block {block} · metric {metric} · sections at relevance ≥ {threshold}",
              NOTE, "", header, "-" * len(header),
-             f"{'(overall)':<44} {_cell(o['estimate']):>9} {_cell(o['ci_low']):>8} {_cell(o['ci_high']):>8} "
-             f"{o['n_participants']:>7} {o['n_assessments']:>9}"]
+             (f"{'(overall)':<44} {_cell(o['estimate']):>9} {_cell(o['ci_low']):>8} {_cell(o['ci_high']):>8} "
+              f"{o['n_participants']:>7} {o['n_assessments']:>9}")]
     for s in doc["sections"]:
         lines.append(f"{s['anchor'][:44]:<44} {_cell(s['estimate']):>9} {_cell(s['ci_low']):>8} "
                      f"{_cell(s['ci_high']):>8} {s['n_participants']:>7} {s['n_assessments']:>9}")

@@ -36,6 +36,7 @@ def test_estimates_are_sorted_with_their_ci_error_bars():
     assert got["Second"] == pytest.approx((0.88, 0.05, 0.08))
     order = list(fig.layout.yaxis.categoryarray)
     assert order == ["Top &lt;b&gt;bold&lt;/b&gt;", "Second", "Middle", "Bottom"]
+    assert charts.wrapped("Present perspectives from any point of an opinion spectrum").count("<br>") == 2
     assert fig.layout.yaxis.autorange == "reversed"  # the first category is drawn at the top
 
 

@@ -232,3 +232,10 @@ def test_sample_store_downloads_page(site, sample_db):
     names = [b.proto.label for b in at.get("download_button")]
     assert names.count("CSV") >= 3  # two tiers and the slice
     assert any("ca_sample.duckdb" in c.value for c in at.code)
+
+
+def test_junk_table_parameter_falls_back_with_a_notice(page):
+    at, files = page("pages/downloads.py", table="<script>x</script>")
+    assert any(t.value.startswith("Ignored link parameters") and "table=<script>" in t.value for t in at.text)
+    assert "ca1_agreement_section_full.csv" in files  # the default table
+    assert all(NAME.match(f) for f in files)

@@ -31,7 +31,8 @@ def notice(at) -> str:
 
 
 def default_run(db) -> str:
-    return db.execute("SELECT run_id FROM ranker_runs ORDER BY synthetic, created_at DESC, run_id LIMIT 1").fetchone()[0]
+    sql = "SELECT run_id FROM ranker_runs ORDER BY synthetic, created_at DESC, run_id LIMIT 1"
+    return db.execute(sql).fetchone()[0]
 
 
 def no_small_counts(at) -> None:
@@ -180,3 +181,23 @@ def test_a_corrupt_store_gives_a_plain_message_with_the_rebuild_command(site, tm
     assert not at.exception
     assert any("not available" in e.value for e in at.error)
     assert any("python -m core build" in t.value for t in at.text)
+
+
+def test_first_visit_without_a_store_builds_it_then_shows_the_page(site, tmp_path, monkeypatch):
+    from core import store
+
+    real_build = store.build
+    calls = []
+
+    def small_build(name, db_path=None, progress=None, **kwargs):
+        calls.append(name)
+        return real_build(name, db_path=db_path, bootstrap_b=10, progress=progress)
+
+    monkeypatch.setattr(store, "build", small_build)
+    monkeypatch.setattr(config, "BUILD_DIR", tmp_path)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = site()
+    healthy(at)
+    assert calls == ["sample"] and (tmp_path / "ca_sample.duckdb").is_file()
+    assert at.title[0].value == nav.HOME.heading and at.metric

@@ -101,7 +101,7 @@ def search(at: AppTest, text: str) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize(("query", "expected"), [
+SEARCHES = [
     ("50%_d", {ps.FILLERS[0]}),  # literal % and _
     ("%", {ps.FILLERS[0], ps.HOSTILE_PROMPT}),  # only prompts that contain a % sign
     ("_", {ps.FILLERS[0], ps.HOSTILE_PROMPT}),
@@ -110,13 +110,19 @@ def search(at: AppTest, text: str) -> AppTest:
     ("'; DROP TABLE prompts; --", set()),
     ("\\", set()),
     ("x" * 10_000, set()),
-])
-def test_text_search_is_literal(page, query, expected):
-    at = search(page(), query)
-    if expected:
-        assert set(listed(at)) == expected
-    else:
-        assert not at.dataframe and any(i.value.startswith("No prompt matches") for i in at.info)
+]
+
+
+def test_text_search_is_literal(page):
+    at = page()
+    for query, expected in SEARCHES:  # one session, one rerun per search
+        search(at, query)
+        if expected:
+            assert set(listed(at)) == expected, query[:40]
+        else:
+            assert not at.dataframe, query[:40]
+            assert any(i.value.startswith("No prompt matches") for i in at.info), query[:40]
+    assert "q" not in at.query_params and "search" not in at.query_params  # search text stays out of the link
 
 
 def test_deep_link_shows_conversation_responses_and_first_choices(page, store):
@@ -243,8 +249,8 @@ def test_reader_ranks_normalises_places():
 
 def test_sample_store_list_prompt_and_notice(site, sample_db):
     """The real build's sample store: the list, the busiest prompt and a content-notice prompt all render."""
-    busiest, n = sample_db.execute(
-        "SELECT prompt_id, n_participants FROM prompts ORDER BY n_participants DESC, prompt_id LIMIT 1").fetchone()
+    busiest = sample_db.execute(
+        "SELECT prompt_id FROM prompts ORDER BY n_participants DESC, prompt_id LIMIT 1").fetchone()[0]
     notice = sample_db.execute("SELECT prompt_id FROM prompts WHERE content_notice LIMIT 1").fetchone()
     listing = site("pages/prompts.py")
     assert not listing.exception and len(listing.dataframe[0].value) == rp.PAGE_SIZE
@@ -264,3 +270,27 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
         assert any(w.value.startswith("Content notice") for w in hidden.warning)
         responses = sample_db.execute("SELECT content FROM responses WHERE prompt_id = ?", [notice[0]]).fetchall()
         assert not {r[0].strip() for r in responses} & set(texts(hidden))
+
+
+@pytest.mark.parametrize("long_after", [5, 10_000])
+def test_responses_render_short_and_long(page, monkeypatch, long_after):
+    from components import prompt_view
+
+    monkeypatch.setattr(prompt_view, "LONG_RESPONSE_CHARS", long_after)  # both box styles (scrolling, natural)
+    at = page(prompt=ps.ANCHOR_PROMPT)
+    assert f"Response D to {ps.ANCHOR_PROMPT}." in texts(at)
+
+
+def test_junk_list_parameters_are_ignored_with_a_notice(page, store):
+    at = page(sort="evil", page="999", section="no_such_section", country="ZZZ")
+    assert listed(at) == expected_order(store, "contestedness")[: rp.PAGE_SIZE]
+    notice = next(t for t in texts(at) if t.startswith("Ignored link parameters"))
+    for part in ("sort=evil", "page=999", "section=no_such_section", "country=ZZZ"):
+        assert part in notice
+
+
+def test_repeated_and_huge_prompt_parameters_are_ignored(page):
+    at = page(prompt=[ps.ANCHOR_PROMPT, ps.NOTICE_PROMPT])
+    assert len(listed(at)) == rp.PAGE_SIZE and any("prompt (given 2 times)" in t for t in texts(at))
+    at = page(prompt="x" * 5000)
+    assert len(listed(at)) == rp.PAGE_SIZE and any("prompt (value too long)" in t for t in texts(at))

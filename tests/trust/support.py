@@ -116,13 +116,13 @@ class SiteRunner:
             return original(label, data, file_name, mime, *args, **kwargs)
         return download_button
 
-    def open(self, page: str = nav.HOME.path, **query: str | list[str]) -> AppTest:
+    def open(self, page: str = nav.HOME.path, query: dict[str, str | list[str]] | None = None) -> AppTest:
         self._page = page
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
         if page != nav.HOME.path:
             at.switch_page(page)
-        for key, value in query.items():
+        for key, value in (query or {}).items():
             at.query_params[key] = value
         return at.run()
 

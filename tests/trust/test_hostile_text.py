@@ -179,7 +179,7 @@ def test_hostile_text_is_inert_on_every_page(hostile_store, hostile_server, brow
         page.goto(f"{hostile_server}/{target}", wait_until="domcontentloaded")
         try:
             wait_idle(page, timeout=120_000)
-            if name.startswith("prompt"):
+            if "prompt=" in target:
                 page.get_by_text("Rank it yourself").first.wait_for(timeout=120_000)
                 wait_idle(page, timeout=120_000)
         except PlaywrightTimeout:
