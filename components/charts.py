@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import html
 import textwrap
-from functools import cache
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from core import privacy
-from core.config import DATA_DIR
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
@@ -18,7 +16,6 @@ TIE_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
 SEQUENTIAL = ((0.0, "#DCEBF5"), (1.0, OKABE_ITO["blue"]))
 ROW_PX = 30
 FONT = dict(family="Source Sans Pro, sans-serif", size=13)
-CENTROIDS_CSV = DATA_DIR / "country_centroids.csv"
 
 
 def label(text: object) -> str:
@@ -120,35 +117,27 @@ def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants
     return fig
 
 
-@cache
-def centroids() -> pd.DataFrame:
-    """Approximate (lat, lon) per ISO alpha-3 code, shipped in data/country_centroids.csv."""
-    return pd.read_csv(CENTROIDS_CSV, dtype={"iso3": str})
-
-
 def country_map_figure(df: pd.DataFrame, iso_col: str = "country", name_col: str = "name") -> go.Figure:
-    """Participants by country of residence as bubbles at each country's position on a lon/lat grid.
+    """Participants by country of residence as a world choropleth (ISO alpha-3 codes).
 
-    Plotly's geographic maps fetch their outlines from a CDN at view time; the site makes no outside requests,
-    so countries are drawn at their approximate centres instead. Suppressed countries are not drawn.
+    The country outlines come from static/world_110m.json, served by this site (see PLOTLY_CONFIG in
+    components/tables.py), so the map makes no request to Plotly's CDN. Suppressed countries stay blank.
     """
     privacy.assert_applied(df)
-    rows = df[~df["suppressed"]].merge(centroids(), left_on=iso_col, right_on="iso3", how="inner")
-    n = rows["n_participants"].astype(float)
-    size = 12 + 40 * (n / n.max()) ** 0.5 if len(rows) else n
-    fig = go.Figure(go.Scatter(
-        x=rows["lon"], y=rows["lat"], mode="markers+text", name="Participants",
-        text=[label(c) for c in rows[iso_col]], textposition="middle center",
-        textfont=dict(size=10, color="#000000"),
-        marker=dict(size=size, color=n, colorscale=SEQUENTIAL, line=dict(width=1, color=OKABE_ITO["blue"]),
-                    showscale=False),
-        customdata=[label(x) for x in (rows[name_col] if name_col in rows else rows[iso_col])],
-        hovertemplate="%{customdata}: %{marker.color:,.0f} participants<extra></extra>",
+    rows = df[~df["suppressed"]]
+    names = rows[name_col] if name_col in rows else rows[iso_col]
+    fig = go.Figure(go.Choropleth(
+        locations=rows[iso_col], locationmode="ISO-3", z=rows["n_participants"].astype(float),
+        colorscale=SEQUENTIAL, marker_line_color="#FFFFFF", marker_line_width=0.5,
+        colorbar=dict(title="Participants", thickness=12, len=0.8),
+        customdata=[label(x) for x in names],
+        hovertemplate="%{customdata}: %{z:,.0f} participants<extra></extra>",
     ))
-    fig.update_xaxes(range=[-170, 180], dtick=30, gridcolor="#EEEEEE", zeroline=False, showticklabels=False)
-    fig.update_yaxes(range=[-58, 75], dtick=30, gridcolor="#EEEEEE", zeroline=False, showticklabels=False)
-    fig = _layout(fig, 360)
-    fig.update_layout(showlegend=False)
+    fig.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#BBBBBB",
+                    showframe=False, showcoastlines=False, landcolor="#F2F2F2", showland=True,
+                    lataxis_range=[-58, 85])
+    fig = _layout(fig, 380)
+    fig.update_layout(showlegend=False, margin=dict(l=0, r=0, t=10, b=0))
     return fig
 
 

@@ -55,20 +55,6 @@ def store_file() -> Path:
     return Path(_store_path(source_name(), str(config.BUILD_DIR)))
 
 
-def _leave_legacy_pages_mode() -> None:
-    """Rerun through app.py when Streamlit ran a page script bare.
-
-    Streamlit treats an app with a `pages/` folder as a legacy multipage app until app.py calls
-    st.navigation; a deep link as the first request of a server (and every AppTest run) then executes
-    the page without the frame (banner, shared state). Switching the flag and rerunning puts it back.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def connection() -> duckdb.DuckDBPyConnection:
     """The shared read-only connection; raises StoreUnavailable with a plain message."""
     from core import store
@@ -97,7 +83,6 @@ def _read(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str) -
 
 def read(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
     """Run `fn(cursor, *args)` on the store, cached per function, arguments and store file."""
-    _leave_legacy_pages_mode()
     try:
         store = str(store_file())
     except Exception as exc:  # resolving the source failed: same plain message as a missing store

@@ -20,13 +20,13 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "Overview", ":material/home:", "", "Do people agree with the Model Spec?"),
-    PageSpec("pages/sections.py", "Spec sections", ":material/list_alt:", "sections", "Agreement by spec section"),
-    PageSpec("pages/people.py", "People and countries", ":material/public:", "people", "People and countries"),
-    PageSpec("pages/prompts.py", "Contested prompts", ":material/forum:", "prompts", "Contested prompts"),
-    PageSpec("pages/changelog.py", "Changelog", ":material/history:", "changelog", "Changelog"),
-    PageSpec("pages/downloads.py", "Data and downloads", ":material/download:", "downloads", "Data and downloads"),
-    PageSpec("pages/methodology.py", "Methodology", ":material/menu_book:", "methodology",
+    PageSpec("app_pages/overview.py", "Overview", ":material/home:", "", "Do people agree with the Model Spec?"),
+    PageSpec("app_pages/sections.py", "Spec sections", ":material/list_alt:", "sections", "Agreement by spec section"),
+    PageSpec("app_pages/people.py", "People and countries", ":material/public:", "people", "People and countries"),
+    PageSpec("app_pages/prompts.py", "Contested prompts", ":material/forum:", "prompts", "Contested prompts"),
+    PageSpec("app_pages/changelog.py", "Changelog", ":material/history:", "changelog", "Changelog"),
+    PageSpec("app_pages/downloads.py", "Data and downloads", ":material/download:", "downloads", "Data and downloads"),
+    PageSpec("app_pages/methodology.py", "Methodology", ":material/menu_book:", "methodology",
              "Methodology and limitations"),
 )
 HOME = PAGES[0]

@@ -52,12 +52,12 @@ def _query_now() -> dict[str, list[str]]:
 
 
 def _ignore(text: str) -> None:
-    st.session_state[_IGNORED].append(text[:60])
+    st.session_state.setdefault(_IGNORED, []).append(text[:60])
 
 
 def _take(name: str, allowed: Collection[str]) -> str | None:
     """Consume `name` from a new URL: the value when valid, None (and a notice) otherwise."""
-    values = st.session_state[_INCOMING].pop(name, None)
+    values = st.session_state.get(_INCOMING, {}).pop(name, None)
     if values is None:
         return None
     if len(values) != 1:
@@ -158,7 +158,7 @@ def page_param(name: str, allowed_values: Collection[str], default: str | None) 
     value = st.session_state.get(key, default)
     if value is not None and value not in allowed_values:
         value = default
-    st.session_state[_PAGE_PARAMS][name] = (value, default)
+    st.session_state.setdefault(_PAGE_PARAMS, {})[name] = (value, default)
     return value
 
 

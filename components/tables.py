@@ -11,7 +11,9 @@ from core import exports, privacy
 
 SHORT_ESCAPING_NOTE = ("CSV: text that a spreadsheet could run as a formula starts with an added ' · Parquet: the text "
                        "exactly as released · Manifest: filters, source, revision and rules.")
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True}
+# topojsonURL: map outlines are served from static/ by this site (server.enableStaticServing), never from a CDN.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True,
+                 "topojsonURL": "app/static/"}
 # Friendly headers for the table view; downloads keep the machine names.
 HEADERS = {
     "title": "Section", "anchor": "Anchor", "level": "Group", "label": "Group", "estimate": "Agreement",

@@ -9,7 +9,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from planted_store import plant
+from tests.planted_store import plant
 
 from core import config
 from core.aggregates import build_aggregates

@@ -17,13 +17,17 @@ new MutationObserver(ms => { window.__stChanges += ms.length; })
   .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
 """
 
-# "Main content visible": connected, the script finished since `since`, the page's heading (if the
-# registry names one) in the main area, nothing stale or still loading, every Plotly chart drawn.
+# "Main content visible": connected, on the wanted path, the script finished (and, when the page has
+# no heading to recognise it by, its state changed since `since`: a fast run may never show "running"),
+# the page's heading from the registry in the main area, nothing stale or still loading, every visible
+# Plotly chart drawn.
 READY_JS = """
-([since, heading]) => {
+([since, heading, path]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
-  if (app.getAttribute('data-test-script-state') !== 'notRunning' || window.__stChanges <= since) return false;
+  if (path !== null && location.pathname !== path) return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!heading && window.__stChanges <= since) return false;
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || !main.querySelector('[data-testid="stElementContainer"]')) return false;
   if (heading && ![...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading))) return false;
@@ -120,11 +124,11 @@ class NotReady(RuntimeError):
     """A page whose main content did not become visible in time; the message says what was missing."""
 
 
-def _wait_ready(page, since: int, heading: str, timeout_s: float) -> None:
+def _wait_ready(page, since: int, heading: str, timeout_s: float, path: str | None = None) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(READY_JS, arg=[since, heading], polling=10, timeout=timeout_s * 1000)
+        page.wait_for_function(READY_JS, arg=[since, heading, path], polling=10, timeout=timeout_s * 1000)
     except PlaywrightTimeout:
         raise NotReady(f"not ready after {timeout_s:.0f} s: {page.evaluate(DIAG_JS, [heading])}") from None
 
@@ -152,7 +156,7 @@ def click_to(session: Session, base_url: str, url_path: str, heading: str = "", 
     t0 = time.perf_counter()
     if not page.evaluate(CLICK_LINK_JS, url_path):
         return open_url(session, f"{base_url}/{url_path}", heading, timeout_s)
-    _wait_ready(page, since, heading, timeout_s)
+    _wait_ready(page, since, heading, timeout_s, "/" + url_path)
     elapsed = time.perf_counter() - t0
     _record_exceptions(session)
     return elapsed

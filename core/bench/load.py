@@ -39,8 +39,8 @@ class Tally:
             self.examples.append(f"{kind}: {text[:300]}")
 
 
-async def _ready(page, since: int, heading: str) -> None:
-    await page.wait_for_function(READY_JS, arg=[since, heading], polling=50, timeout=PAGE_TIMEOUT_S * 1000)
+async def _ready(page, since: int, heading: str, path: str) -> None:
+    await page.wait_for_function(READY_JS, arg=[since, heading, path], polling=50, timeout=PAGE_TIMEOUT_S * 1000)
 
 
 async def _visitor(browser, base_url: str, pages: list[dict], deadline: float, tally: Tally,
@@ -68,7 +68,7 @@ async def _visitor(browser, base_url: str, pages: list[dict], deadline: float, t
                     since = 0
                     await page.goto(f"{base_url}/{spec['url_path']}", wait_until="commit",
                                     timeout=PAGE_TIMEOUT_S * 1000)
-                await _ready(page, since, spec.get("heading", ""))
+                await _ready(page, since, spec.get("heading", ""), "/" + spec["url_path"])
             except Exception as exc:  # noqa: BLE001 - a timeout or a crashed tab is a failed page view, counted
                 try:
                     state = await page.evaluate(DIAG_JS, [spec.get("heading", "")])

@@ -297,7 +297,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def open_page(page_path: str, /, **query: str):
-    """Run app.py on a page (e.g. `pages/prompts.py`) with URL parameters; the store comes from the caller's env."""
+    """Run app.py on a page (e.g. `app_pages/prompts.py`) with URL parameters; the store comes from the caller's env."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=60)

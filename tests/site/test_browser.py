@@ -79,7 +79,7 @@ def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     page.goto(f"{server}/{page_spec.url_path}", wait_until="domcontentloaded")
     heading = page.locator("h1").first
     heading.wait_for(timeout=45_000)
-    if page_spec.path in {"pages/overview.py", "pages/sections.py", "pages/people.py", "pages/methodology.py"}:
+    if page_spec.path in {"app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py"}:
         assert page_spec.heading in heading.inner_text()
     # The footer is drawn after the page script: once it is there (and lazy widget code has loaded), the run is done.
     page.get_by_text("Groups of fewer than 10 participants are never shown").wait_for(timeout=45_000)

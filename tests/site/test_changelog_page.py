@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-import prompt_store
+from tests.site import prompt_store
 import pytest
 import streamlit as st
 import yaml
@@ -16,7 +16,7 @@ from components import changelog_view
 from core import changelog, config
 
 APP = str(config.ROOT / "app.py")
-PAGE = "pages/changelog.py"
+PAGE = "app_pages/changelog.py"
 POLITICAL = "avoid_targeted_political_manipulation"
 # Planted evidence for the political section: 14 + 10 + 4 + 2 participants by country. NLD and KEN are under
 # 10; together they hold 6 (< 10), so MEX (the next smallest) must be hidden too or the total would reveal them.

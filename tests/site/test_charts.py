@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from components import charts
+from components import charts, tables
+from core.config import ROOT
 from core import privacy
 
 PLANTED = pd.DataFrame({
@@ -69,15 +70,19 @@ def test_text_from_data_is_escaped_for_plotly():
     assert charts.label("<a href='x'>y</a>") == "&lt;a href='x'&gt;y&lt;/a&gt;"
 
 
-def test_counts_and_map_leave_out_suppressed_groups_and_use_no_geo_traces():
+def test_counts_and_map_leave_out_suppressed_groups_and_use_local_outlines():
     df = privacy.apply(pd.DataFrame({"level": ["USA", "MEX", "JPN"], "name": ["US", "Mexico", "Japan"],
                                      "n_participants": [50, 30, 3]}), value_cols=[], partition_cols=[])
     bars = charts.counts_figure(df, "name")
     # JPN (3) is hidden, so MEX (the next smallest) is hidden too: 3 alone could be recovered from the total.
     assert list(bars.data[0].y) == ["US"]
     fig = charts.country_map_figure(df, iso_col="level")
-    assert list(fig.data[0].text) == ["USA"]
-    assert all(t.type not in {"choropleth", "scattergeo"} for t in fig.data)  # those fetch outlines from a CDN
+    assert fig.data[0].type == "choropleth"
+    assert list(fig.data[0].locations) == ["USA"]
+    assert list(fig.data[0].z) == [50.0]
+    # Outlines come from the site's own static/ folder, never from Plotly's CDN.
+    assert tables.PLOTLY_CONFIG["topojsonURL"] == "app/static/"
+    assert (ROOT / "static" / "world_110m.json").is_file()
 
 
 def test_tied_extremes_respect_overlapping_intervals():

@@ -9,7 +9,7 @@ import zipfile
 
 import duckdb
 import pandas as pd
-import prompt_store as ps
+from tests.site import prompt_store as ps
 import pytest
 import streamlit as st
 
@@ -114,7 +114,7 @@ def check_bundle(files: dict, stem: str) -> None:
 
 @pytest.mark.parametrize("name", list(slices.TABLES))
 def test_every_table_download(page, store, name):
-    at, files = page("pages/downloads.py", table=name)
+    at, files = page("app_pages/downloads.py", table=name)
     table_files = {f: v for f, v in files.items() if f.startswith(f"ca1_{name}_")}
     assert table_files, files.keys()
     assert all(NAME.match(f) for f in files), files.keys()
@@ -148,7 +148,7 @@ def test_every_table_download(page, store, name):
 
 
 def test_build_report_text_is_escaped_in_csv_only(page):
-    _, files = page("pages/downloads.py", table="build_report")
+    _, files = page("app_pages/downloads.py", table="build_report")
     exact = pd.read_parquet(io.BytesIO(files["ca1_build_report_full.parquet"][1]))
     assert exact["description"].tolist() == ["-2 rows @odd"]
     _, body = parse_csv(files["ca1_build_report_full.csv"][1])
@@ -156,7 +156,7 @@ def test_build_report_text_is_escaped_in_csv_only(page):
 
 
 def test_slice_download_escapes_every_trigger(page, store):
-    _, files = page("pages/downloads.py")
+    _, files = page("app_pages/downloads.py")
     stem = "ca1_assessments_all"
     exact = pd.read_parquet(io.BytesIO(files[f"{stem}.parquet"][1]))
     con = duckdb.connect(str(store), read_only=True)
@@ -178,13 +178,13 @@ def test_small_slice_is_refused_with_a_plain_message(page):
     def pick_nld(at):
         at.selectbox(key="slice:country").set_value("NLD")
 
-    at, files = page("pages/downloads.py", before=pick_nld)
+    at, files = page("app_pages/downloads.py", before=pick_nld)
     assert not [f for f in files if f.startswith("ca1_assessments_")]
     assert any("fewer than 10 participants" in w.value for w in at.warning)
 
 
 def test_prompt_page_downloads(page):
-    _, files = page("pages/prompts.py", prompt=ps.HOSTILE_PROMPT)
+    _, files = page("app_pages/prompts.py", prompt=ps.HOSTILE_PROMPT)
     assert files and all(NAME.match(f) for f in files), files.keys()
     for name, (_, data) in files.items():
         if name.endswith(".csv"):
@@ -196,7 +196,7 @@ def test_prompt_page_downloads(page):
 
 
 def test_prompt_list_download_escapes_prompt_text(page):
-    _, files = page("pages/prompts.py", sort="ranker")
+    _, files = page("app_pages/prompts.py", sort="ranker")
     csv_name = next(f for f in files if f.startswith("ca1_prompt_list_") and f.endswith(".csv"))
     header, body = parse_csv(files[csv_name][1])
     texts = [row[header.index("first_user_text")] for row in body]
@@ -210,7 +210,7 @@ def test_large_tables_are_suppressed_only_when_downloaded(page, store, monkeypat
 
     monkeypatch.setattr(download_panel, "EAGER_MAX_ROWS", 0)
     monkeypatch.setattr(download_panel, "_GENERATED", {})
-    at, files = page("pages/downloads.py", table="prompt_country_first_choice")
+    at, files = page("app_pages/downloads.py", table="prompt_country_first_choice")
     assert any("blanked when the file is generated" in t.value for t in at.text)
     con = duckdb.connect(str(store), read_only=True)
     expected = slices.table(con, "prompt_country_first_choice")
@@ -225,7 +225,7 @@ def test_large_tables_are_suppressed_only_when_downloaded(page, store, monkeypat
 
 def test_sample_store_downloads_page(site, sample_db):
     """On the real build's sample store the page lists both tiers with the stored row counts."""
-    at = site("pages/downloads.py", table="agreement_group")
+    at = site("app_pages/downloads.py", table="agreement_group")
     assert not at.exception and at.title[0].value == "Data and downloads"
     full = sample_db.execute("SELECT count(*) FROM agreement_group").fetchone()[0]
     assert any(t.value.startswith(f"{full:,} rows") for t in at.text)
@@ -235,7 +235,7 @@ def test_sample_store_downloads_page(site, sample_db):
 
 
 def test_junk_table_parameter_falls_back_with_a_notice(page):
-    at, files = page("pages/downloads.py", table="<script>x</script>")
+    at, files = page("app_pages/downloads.py", table="<script>x</script>")
     assert any(t.value.startswith("Ignored link parameters") and "table=<script>" in t.value for t in at.text)
     assert "ca1_agreement_section_full.csv" in files  # the default table
     assert all(NAME.match(f) for f in files)

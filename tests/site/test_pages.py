@@ -11,7 +11,7 @@ import streamlit as st
 from components import frame, nav
 from core import config, privacy
 
-MINE = ("pages/overview.py", "pages/sections.py", "pages/people.py", "pages/methodology.py")
+MINE = ("app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py")
 
 
 def texts(at) -> list[str]:
@@ -101,7 +101,7 @@ def test_sections_deep_link_opens_the_section_with_its_quote(site, sample_db):
         "SELECT a.anchor, s.title, a.n_participants, a.estimate FROM agreement_section a "
         "JOIN spec_sections s USING (anchor) WHERE run_id = ? AND block = 'world' AND metric = 'pairwise' "
         "AND threshold = 4 AND n_participants >= 10 ORDER BY n_participants DESC, anchor LIMIT 1", [run]).fetchone()
-    at = site("pages/sections.py", section=anchor, threshold="4")
+    at = site("app_pages/sections.py", section=anchor, threshold="4")
     healthy(at)
     assert not notice(at)
     assert frame.md_escape(title) in [s.value for s in at.subheader]
@@ -113,7 +113,7 @@ def test_sections_deep_link_opens_the_section_with_its_quote(site, sample_db):
 
 
 def test_sections_junk_parameters_are_listed_and_ignored(site):
-    at = site("pages/sections.py", foo="1", block="sideways", run=["a", "b"], threshold="9" * 5000,
+    at = site("app_pages/sections.py", foo="1", block="sideways", run=["a", "b"], threshold="9" * 5000,
               section="no_such_section", group="country:ATLANTIS")
     healthy(at)
     assert at.title[0].value == "Agreement by spec section"
@@ -130,7 +130,7 @@ def test_a_small_group_filter_shows_no_small_values(site, sample_db):
                               "HAVING count(*) < 10 ORDER BY country LIMIT 1").fetchone()
     if small is None:
         pytest.skip("the sample has no small country")
-    at = site("pages/sections.py", group=f"country:{small[0]}")
+    at = site("app_pages/sections.py", group=f"country:{small[0]}")
     healthy(at)
     assert not notice(at)
     table = at.dataframe[0].value
@@ -143,7 +143,7 @@ def test_people_country_view_and_its_quote(site, sample_db):
                                "WHERE run_id = ? AND block = 'world' AND metric = 'pairwise'", [run]).df()
     shown = privacy.apply(groups, partition_cols=["field"])
     big = shown[(shown["field"] == "country") & ~shown["suppressed"]].sort_values("n_participants").iloc[-1]
-    at = site("pages/people.py", country=big["level"])
+    at = site("app_pages/people.py", country=big["level"])
     healthy(at)
     sentence = next(t.value for t in at.text if t.value.startswith("Participants living in"))
     assert f"{int(big['n_participants']):,} participants" in sentence and privacy.pct(big["estimate"]) in sentence
@@ -151,13 +151,13 @@ def test_people_country_view_and_its_quote(site, sample_db):
     no_small_counts(at)
     hidden = shown[(shown["field"] == "country") & shown["suppressed"]]
     if not hidden.empty:
-        at = site("pages/people.py", country=hidden["level"].iloc[0])
+        at = site("app_pages/people.py", country=hidden["level"].iloc[0])
         assert f"country={hidden['level'].iloc[0]}" in notice(at)
         assert not any(t.value.startswith("Participants living in") for t in at.text)
 
 
 def test_methodology_sets_published_figures_beside_computed_ones(site, sample_db):
-    at = site("pages/methodology.py")
+    at = site("app_pages/methodology.py")
     healthy(at)
     headers = [h.value for h in at.header]
     assert {"What the numbers mean", "Small groups", "Ranker runs", "Published figures beside ours",
@@ -177,7 +177,7 @@ def test_a_corrupt_store_gives_a_plain_message_with_the_rebuild_command(site, tm
     monkeypatch.setattr(config, "BUILD_DIR", tmp_path)
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = site("pages/sections.py")
+    at = site("app_pages/sections.py")
     assert not at.exception
     assert any("not available" in e.value for e in at.error)
     assert any("python -m core build" in t.value for t in at.text)

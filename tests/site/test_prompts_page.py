@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
-import prompt_store as ps
+from tests.site import prompt_store as ps
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -28,7 +28,7 @@ def page(store, monkeypatch):
     st.cache_resource.clear()
 
     def run(**params: str) -> AppTest:
-        at = ps.open_page("pages/prompts.py", **params)
+        at = ps.open_page("app_pages/prompts.py", **params)
         assert not at.exception, [e.message for e in at.exception]
         assert [t.value for t in at.title] == ["Contested prompts"]
         return at
@@ -252,9 +252,9 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
     busiest = sample_db.execute(
         "SELECT prompt_id FROM prompts ORDER BY n_participants DESC, prompt_id LIMIT 1").fetchone()[0]
     notice = sample_db.execute("SELECT prompt_id FROM prompts WHERE content_notice LIMIT 1").fetchone()
-    listing = site("pages/prompts.py")
+    listing = site("app_pages/prompts.py")
     assert not listing.exception and len(listing.dataframe[0].value) == rp.PAGE_SIZE
-    at = site("pages/prompts.py", prompt=busiest)
+    at = site("app_pages/prompts.py", prompt=busiest)
     assert not at.exception
     assert f"Prompt {busiest}" in texts(at)
     stored = sample_db.execute("SELECT share FROM prompt_first_choice WHERE prompt_id = ? AND block = 'world' "
@@ -265,7 +265,7 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
             shown = pd.to_numeric(table.value["n_participants"], errors="coerce").dropna()
             assert (shown >= privacy.MIN_PARTICIPANTS).all()
     if notice:
-        hidden = site("pages/prompts.py", prompt=notice[0])
+        hidden = site("app_pages/prompts.py", prompt=notice[0])
         assert not hidden.exception
         assert any(w.value.startswith("Content notice") for w in hidden.warning)
         responses = sample_db.execute("SELECT content FROM responses WHERE prompt_id = ?", [notice[0]]).fetchall()

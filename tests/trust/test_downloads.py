@@ -24,11 +24,11 @@ FILE_NAME = re.compile(r"ca1_[a-z0-9]+(?:[-_][a-z0-9]+)*\.(csv|parquet|json|zip)
 
 def _views(planted: dict) -> list[tuple[str, dict]]:
     views = [(p.path, {}) for p in nav.PAGES]
-    views += [("pages/prompts.py", {"prompt": pid}) for pid in planted["prompt_ids"]]
-    views += [("pages/prompts.py", {"prompt": planted["anchor_prompt_id"], "block": "personal"})]
-    views += [("pages/downloads.py", {"table": name}) for name in slices.TABLES if name != "agreement_section"]
-    views += [("pages/people.py", {"field": f}) for f in ("gender", "age")]
-    views += [("pages/sections.py", {"group": f"gender:{hostile.HOSTILE_GENDER}"})]
+    views += [(nav.by_url_path("prompts").path, {"prompt": pid}) for pid in planted["prompt_ids"]]
+    views += [(nav.by_url_path("prompts").path, {"prompt": planted["anchor_prompt_id"], "block": "personal"})]
+    views += [(nav.by_url_path("downloads").path, {"table": name}) for name in slices.TABLES if name != "agreement_section"]
+    views += [(nav.by_url_path("people").path, {"field": f}) for f in ("gender", "age")]
+    views += [(nav.by_url_path("sections").path, {"group": f"gender:{hostile.HOSTILE_GENDER}"})]
     return views
 
 

@@ -270,7 +270,7 @@ def test_junk_url_parameters_never_raise_and_are_named(hostile_store, monkeypatc
 def test_junk_notice_names_what_was_ignored(hostile_store):
     runner = SiteRunner()
     with site_on(hostile_store):
-        at = runner.open("pages/sections.py", {"block": "sideways", "threshold": "99", "foo": "bar"})
+        at = runner.open(nav.by_url_path("sections").path, {"block": "sideways", "threshold": "99", "foo": "bar"})
     notice = next(t for t in texts_of(at) if t.startswith("Ignored link parameters"))
     for part in ("block=sideways", "threshold=99", "foo"):
         assert part in notice, notice

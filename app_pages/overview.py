@@ -71,11 +71,11 @@ else:
                 f"({privacy.ci_text(top['ci_low'], top['ci_high'])}, {privacy.n_label(top['n_participants'])})"
                 + (f". Its confidence interval overlaps those of: {', '.join(tied)}." if tied else ".")
             )
-            st.page_link("pages/sections.py", label=f"See {md_escape(top['title'])}", icon=":material/arrow_forward:",
+            st.page_link("app_pages/sections.py", label=f"See {md_escape(top['title'])}", icon=":material/arrow_forward:",
                          query_params={"section": top["anchor"]})
     hidden = int(sections["suppressed"].sum())
     st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance."
                + (f" {hidden} section(s) not reported ({privacy.SUPPRESSED_TEXT})." if hidden else ""))
 
-st.page_link("pages/people.py", label=f"Who took part: {labels.FIELDS['country'].lower()}, age, gender and more",
+st.page_link("app_pages/people.py", label=f"Who took part: {labels.FIELDS['country'].lower()}, age, gender and more",
              icon=":material/public:")
