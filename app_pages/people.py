@@ -16,7 +16,7 @@ st.header("Who took part")
 countries = counts[counts["field"] == "country"][["name", "level", "n_participants", "reliability", "suppressed"]]
 tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), countries,
                          name="participants_by_country", caption="Participants by country of residence.",
-                         n_note="Circles sit at each country's approximate centre; bigger, darker: more people.",
+                         n_note="Darker: more people; blank: no participants, or fewer than 10 (not shown).",
                          summary=f"{int((~countries['suppressed']).sum())} countries shown; "
                                  f"{int(countries['suppressed'].sum())} with {privacy.SUPPRESSED_TEXT} not shown.")
 fields = [f for f in labels.FIELDS if f != "country"]

@@ -8,8 +8,9 @@ from core import config, exports, privacy, reads
 
 st.title("Agreement by spec section")
 st.markdown("Each dot is how often participants ordered the responses the way the Model Spec Ranker did, for "
-            "conversations the ranker judged relevant to that section. Bars are 95% confidence intervals; "
-            "grey bands join sections whose intervals overlap, which cannot be ranked against each other.")
+            "conversations the ranker judged relevant to that section. Bars are 95% confidence intervals. "
+            "A section ranks above another only when its whole interval lies above the other's, so each section "
+            "has a rank range (e.g. rank 2–7); grey bands join runs of sections whose intervals overlap.")
 view = state.filter_controls(group_fields=tuple(labels.FIELDS))
 if view.run is None:
     frame.no_ranker_run()
@@ -29,8 +30,7 @@ else:
         caption = f"Agreement by section for one group: {state.group_label(':'.join(view.group))}."
     else:
         df = privacy.apply(sections).assign(
-            rank_range=lambda d: [f"{b}–{w}" if b != w else f"{b}" for b, w in zip(d["rank_best"], d["rank_worst"],
-                                                                                 strict=True)])
+            rank_range=lambda d: [charts.rank_text(b, w) for b, w in zip(d["rank_best"], d["rank_worst"], strict=True)])
         df = df[["title", "anchor", "estimate", "ci_low", "ci_high", "n_participants", "n_assessments",
                  "n_prompts", "rank_range", "tie_group", "reliability", "suppressed"]]
         fig = charts.estimate_figure(df, "title", reference=reference, tie_col="tie_group")

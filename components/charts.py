@@ -50,6 +50,9 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
     """Dots with 95% CI error bars, highest first; low-reliability rows hollow; optional tie groups shaded."""
     rows = shown(df).sort_values(["estimate", label_col], ascending=[False, True]).reset_index(drop=True)
     labels = [wrapped(v) for v in rows[label_col]]
+    if "rank_range" in rows.columns:
+        # Arena-style: a row ranks above another only if its whole interval lies above, so show the range.
+        labels = [f"{t}<br>rank {r}" for t, r in zip(labels, rows["rank_range"], strict=True)]
     row_px = ROW_PX + 12 * max((t.count("<br>") for t in labels), default=0)
     fig = go.Figure()
     for reliable, name, symbol in ((True, "95% CI", "circle"),
@@ -78,6 +81,13 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
     fig.update_xaxes(range=_span(rows, reference), tickformat=".0%", gridcolor="#E5E5E5", zeroline=False)
     return _layout(fig, 110 + row_px * max(len(rows), 1), x_title)
+
+
+def rank_text(best: object, worst: object) -> str:
+    """'3' or '2–7': the ranks a row could take given the overlapping intervals."""
+    if pd.isna(best) or pd.isna(worst):
+        return "–"
+    return f"{int(best)}" if int(best) == int(worst) else f"{int(best)}–{int(worst)}"
 
 
 def _span(rows: pd.DataFrame, reference: float | None) -> list[float]:

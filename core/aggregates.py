@@ -78,7 +78,7 @@ def load_release(con) -> Release:
 
 
 def _table_exists(con, name: str) -> bool:
-    return bool(con.execute(query("agg_table_exists"), {"name": name}).fetchone()[0])
+    return bool(con.execute(query("agg_table_exists"), {"name": name}).fetchall()[0][0])
 
 
 def _arrow_column(values: np.ndarray) -> pa.Array:

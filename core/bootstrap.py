@@ -9,11 +9,6 @@ import numpy as np
 CI_LEVEL = 0.95
 
 
-# Up to this many clusters an estimate gets exact multinomial resampling counts; above it, independent Poisson(1)
-# counts from one shared matrix (the Poisson bootstrap). For a ratio of sums the two differ only through the
-# random total weight, which the ratio cancels to first order; the switch saves generating one B × n matrix per
-# distinct large n (hundreds of them, ~2 s), see docs/methodology.md.
-EXACT_MAX_CLUSTERS = 200
 CHUNK = 2048  # estimates per matrix product at most, to bound memory (2 × CHUNK × B doubles)
 
 
@@ -28,15 +23,6 @@ def resample_counts(n: int, b: int, seed: int) -> np.ndarray:
     # Cluster-major layout: each replicate is a column, so an estimate's replicates come out as one row.
     flat = (draws * b + np.arange(b)[:, None]).ravel()
     return np.bincount(flat, minlength=n * b).reshape(n, b).astype(np.float64)
-
-
-def poisson_counts(n: int, b: int, seed: int) -> np.ndarray:
-    """n × B matrix of independent Poisson(1) counts; its first m rows serve every estimate with m clusters."""
-    rng = np.random.default_rng([seed, 0])
-    # Inverse-CDF draws (several times faster than rng.poisson); P(count > 20) ≈ 1e-19 is ignored.
-    k = np.arange(21)
-    cdf = np.cumsum(np.exp(-1.0) / np.cumprod(np.r_[1, k[1:]]))
-    return np.searchsorted(cdf, rng.random((n, b)), side="right").astype(np.float64)
 
 
 def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tuple[np.ndarray, np.ndarray]:
@@ -82,34 +68,26 @@ def cluster_ratio_intervals(
     first = np.r_[0, np.cumsum(sizes)[:-1]]
     slot = np.arange(len(estimate)) - first[estimate]  # the entry's position among its estimate's clusters
 
-    # Batches: one per exact size n ≤ EXACT_MAX_CLUSTERS; above, size buckets at most 25% wide (zero-padded:
-    # a padded slot adds nothing to either sum, so each estimate still uses the first n rows of the shared
-    # Poisson matrix), split into chunks of at most CHUNK estimates.
-    large = sizes > EXACT_MAX_CLUSTERS
-    bucket = np.floor(np.log(np.maximum(sizes, 1) / (EXACT_MAX_CLUSTERS + 1)) / np.log(1.25))
-    base = np.where(large, EXACT_MAX_CLUSTERS + 1 + bucket, sizes).astype(np.int64)
+    # Batches: one per size n (estimates over n clusters share one resampling matrix), split into chunks of
+    # at most CHUNK estimates.
     used = np.flatnonzero(sizes > 0)
-    used = used[np.argsort(base[used], kind="stable")]
-    group_start = np.flatnonzero(np.r_[True, base[used][1:] != base[used][:-1]])
+    used = used[np.argsort(sizes[used], kind="stable")]
+    group_start = np.flatnonzero(np.r_[True, sizes[used][1:] != sizes[used][:-1]])
     rank_in_group = np.arange(len(used)) - np.repeat(group_start, np.diff(np.r_[group_start, len(used)]))
     batch = np.zeros(n_estimates, dtype=np.int64)
-    batch[used] = base[used] * (n_estimates // CHUNK + 1) + rank_in_group // CHUNK
+    batch[used] = sizes[used] * (n_estimates // CHUNK + 1) + rank_in_group // CHUNK
     order = np.argsort(batch[estimate], kind="stable")
     entry_batch = batch[estimate[order]]
     cuts = np.flatnonzero(np.r_[True, entry_batch[1:] != entry_batch[:-1], True])
-    shared = poisson_counts(int(sizes.max()), b, seed) if large.any() else None
-    exact: tuple[int, np.ndarray] | None = None  # the last exact matrix, reused while the size repeats
+    exact: tuple[int, np.ndarray] | None = None  # the last matrix, reused while the size repeats
     with single_threaded_blas():
         for start, end in itertools.pairwise(cuts):
             rows = order[start:end]
             ids = np.unique(estimate[rows])
             width = int(sizes[ids].max())
-            if width > EXACT_MAX_CLUSTERS:
-                weights = shared[:width]
-            else:
-                if exact is None or exact[0] != width:
-                    exact = (width, resample_counts(width, b, seed))
-                weights = exact[1]
+            if exact is None or exact[0] != width:
+                exact = (width, resample_counts(width, b, seed))
+            weights = exact[1]
             local = np.searchsorted(ids, estimate[rows])
             k = len(ids)
             stacked = np.zeros((2 * k, width))

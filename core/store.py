@@ -167,7 +167,6 @@ def build(
         report.extend(_build_aggregates(con, bootstrap_b, seed, say))
         lap("statistics")
 
-        # A fresh cursor: DuckDB refuses new work on a connection whose last result another stage left unread.
         writer = con.cursor()
         files = _file_rows(release, report)
         counts = _assessment_count_rows(report)
@@ -183,7 +182,7 @@ def build(
         manifest = _manifest(source, release, bootstrap_b, seed, table_rows, sum(stages.values()))
         _insert(writer, "manifest", {"key": list(manifest), "value": list(manifest.values())})
         writer.close()
-        con.execute("CHECKPOINT")
+        con.execute(query("build_checkpoint"))
         con.close()
         con = None
         os.replace(tmp, target)

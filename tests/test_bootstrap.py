@@ -31,10 +31,7 @@ def _reference(estimate, num, cnt, n_estimates, b, seed):
     low, high = np.full(n_estimates, np.nan), np.full(n_estimates, np.nan)
     for e in np.flatnonzero(sizes):
         n = sizes[e]
-        if n <= bootstrap.EXACT_MAX_CLUSTERS:
-            w = bootstrap.resample_counts(int(n), b, seed)
-        else:
-            w = bootstrap.poisson_counts(int(sizes.max()), b, seed)[:n]
+        w = bootstrap.resample_counts(int(n), b, seed)
         x, c = num[estimate == e], cnt[estimate == e]
         ratios = np.array([(x * w[:, r]).sum() / (c * w[:, r]).sum() for r in range(b)])
         low[e], high[e] = np.quantile(ratios, [0.025, 0.975])
@@ -43,7 +40,7 @@ def _reference(estimate, num, cnt, n_estimates, b, seed):
 
 def test_batched_intervals_equal_the_one_by_one_definition():
     rng = np.random.default_rng(5)
-    # Sizes in both regimes, repeated sizes (shared matrices), and an estimate without entries (id 3).
+    # Small and large sizes, repeated sizes (shared matrices), and an estimate without entries (id 3).
     sizes = {0: 5, 1: 5, 2: 40, 4: 1, 5: 230, 6: 260, 7: 201}
     estimate = np.concatenate([np.full(n, e) for e, n in sizes.items()])
     cnt = rng.integers(1, 6, len(estimate)).astype(float)
@@ -76,7 +73,7 @@ def _clustered_sample(rng, n_clusters: int, truth: float):
 
 @pytest.mark.parametrize("n_clusters, replications", [(60, 200), (250, 120)])
 def test_interval_covers_the_truth_at_about_the_nominal_rate(n_clusters, replications):
-    # 60 clusters use the exact multinomial counts, 250 the Poisson counts; independent seeds per replication.
+    # A small and a larger number of clusters; independent seeds per replication.
     rng = np.random.default_rng(20250827 + n_clusters)
     truth = 0.6
     hits = 0

@@ -55,19 +55,8 @@ def time_apptest(app: str, page: str | None, repeats: int, timeout_s: float) -> 
     an error box with its own failure message, so those count as failures too.
     """
     import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
-    # AppTest forgets before every run that app.py uses st.navigation, so with a `pages/` folder next to
-    # app.py it would run a page's script bare (Streamlit's old pages-folder mode), without the frame.
-    # A live server leaves that mode once app.py has run; measure that steady state.
-    original_init = PagesManager.__init__
-
-    def init_in_navigation_mode(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init_in_navigation_mode
     at = AppTest.from_file(app, default_timeout=timeout_s)
     if page:
         at.switch_page(page)

@@ -36,7 +36,7 @@ class Tally:
     def note(self, kind: str, text: str) -> None:
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.examples) < 10:
-            self.examples.append(f"{kind}: {text[:300]}")
+            self.examples.append(f"{kind}: {text[:700]}")
 
 
 async def _ready(page, since: int, heading: str, path: str) -> None:

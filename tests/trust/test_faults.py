@@ -173,6 +173,26 @@ def test_corrupt_store_on_the_site_says_how_to_rebuild_without_a_traceback(corru
         context.close()
 
 
+def test_missing_source_on_the_site_says_how_to_build_without_a_traceback(tmp_path, browser):
+    """No store and a source that does not exist: the site cannot build one and must say so plainly."""
+    with streamlit_server(tmp_path / "no-such-release", tmp_path) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            page.goto(base, wait_until="domcontentloaded")
+            wait_idle(page)
+            body = page.locator("[data-testid='stMain'], section.stMain").first.inner_text()
+        finally:
+            context.close()
+    assert "python -m core build" in body
+    assert "Traceback" not in body and page_has_no_exception(body)
+    count("missing_store_sites_checked")
+
+
+def page_has_no_exception(body: str) -> bool:
+    return "Error:" not in body and "File \"" not in body
+
+
 # ---------------------------------------------------------------- read-only connection and server config
 
 

@@ -1,0 +1,2 @@
+-- Flush the write-ahead log into the database file before it is renamed into place.
+CHECKPOINT;
