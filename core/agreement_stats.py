@@ -197,7 +197,8 @@ def run_tables(run_id: str, release: Release, crowd, ranker: dict, relevance: di
     n_ass = np.bincount(est_id, weights=cnt, minlength=total)
     n_part = np.bincount(est_id, minlength=total)
     estimate = np.divide(sums, n_ass, out=np.full(total, np.nan), where=n_ass > 0)
-    low, high = cluster_ratio_intervals(est_id, num, cnt, total, b, seed)
+    person = np.concatenate([p[3] for p in parts])
+    low, high = cluster_ratio_intervals(est_id, person, num, cnt, total, n_people, b, seed)
 
     def stats(ids: np.ndarray) -> dict[str, np.ndarray]:
         return {"estimate": estimate[ids], "ci_low": low[ids], "ci_high": high[ids],

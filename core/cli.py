@@ -12,7 +12,7 @@ COMMANDS = {
     "rank": ("core.commands.rank", "Run a Model Spec Ranker reproduction against an OpenAI-compatible endpoint."),
     "stats": ("core.commands.stats", "Print agreement figures read from a built store."),
     "bench": ("core.commands.bench", "Benchmark the pipeline and the site."),
-    "load": ("core.commands.load", "Drive concurrent browser sessions through a local server (loopback only)."),
+    "load": ("core.commands.load", "Drive concurrent sessions through every page of a local server (loopback only, bounded)."),
 }
 
 

@@ -25,31 +25,34 @@ def test_percentile_interval_matches_numpy_linear_quantiles():
     assert np.allclose(low, expected[0]) and np.allclose(high, expected[1])
 
 
-def _reference(estimate, num, cnt, n_estimates, b, seed):
-    """The definition, one estimate at a time: resample its clusters B times (same count matrices)."""
-    sizes = np.bincount(estimate, minlength=n_estimates)
+def _reference(estimate, cluster, num, cnt, n_estimates, n_clusters, b, seed):
+    """The definition, one estimate and one replicate at a time: resample the study's participants."""
+    w = bootstrap.resample_counts(n_clusters, b, seed)
     low, high = np.full(n_estimates, np.nan), np.full(n_estimates, np.nan)
-    for e in np.flatnonzero(sizes):
-        n = sizes[e]
-        w = bootstrap.resample_counts(int(n), b, seed)
-        x, c = num[estimate == e], cnt[estimate == e]
-        ratios = np.array([(x * w[:, r]).sum() / (c * w[:, r]).sum() for r in range(b)])
-        low[e], high[e] = np.quantile(ratios, [0.025, 0.975])
+    for e in np.unique(estimate):
+        who, x, c = cluster[estimate == e], num[estimate == e], cnt[estimate == e]
+        with np.errstate(invalid="ignore"):  # a replicate that drew none of them has no ratio
+            ratios = np.array([(x * w[who, r]).sum() / (c * w[who, r]).sum() for r in range(b)])
+        low[e], high[e] = np.nanquantile(ratios, [0.025, 0.975])
     return low, high
 
 
-def test_batched_intervals_equal_the_one_by_one_definition():
+def test_batched_intervals_equal_the_one_by_one_definition(monkeypatch):
     rng = np.random.default_rng(5)
-    # Small and large sizes, repeated sizes (shared matrices), and an estimate without entries (id 3).
-    sizes = {0: 5, 1: 5, 2: 40, 4: 1, 5: 230, 6: 260, 7: 201}
+    # Estimates over overlapping sets of 40 participants (like a section and a country inside it), one estimate
+    # without entries (id 3), and blocks small enough that the batching splits them.
+    monkeypatch.setattr(bootstrap, "CELLS", 120)  # 3 estimates per block of 40 participants
+    people = 40
+    sizes = {0: 5, 1: 5, 2: 40, 4: 1, 5: 30, 6: 38, 7: 21}
     estimate = np.concatenate([np.full(n, e) for e, n in sizes.items()])
+    cluster = np.concatenate([rng.choice(people, n, replace=False) for n in sizes.values()])
     cnt = rng.integers(1, 6, len(estimate)).astype(float)
     num = rng.binomial(cnt.astype(int), 0.6).astype(float)
-    low, high = bootstrap.cluster_ratio_intervals(estimate, num, cnt, 8, 300, seed=11)
-    ref_low, ref_high = _reference(estimate, num, cnt, 8, 300, seed=11)
+    low, high = bootstrap.cluster_ratio_intervals(estimate, cluster, num, cnt, 8, people, 300, seed=11)
+    ref_low, ref_high = _reference(estimate, cluster, num, cnt, 8, people, 300, seed=11)
     assert np.isnan(low[3]) and np.isnan(high[3])
     assert np.allclose(low, ref_low, equal_nan=True) and np.allclose(high, ref_high, equal_nan=True)
-    # A single cluster has nothing to resample: the interval collapses onto its value.
+    # A single participant has nothing to vary: every replicate that draws them gives the same ratio.
     assert low[4] == high[4] == num[estimate == 4][0] / cnt[estimate == 4][0]
 
 
@@ -58,8 +61,9 @@ def test_interval_of_an_estimate_does_not_depend_on_the_others():
     num, cnt = rng.integers(0, 3, 30).astype(float), np.full(30, 2.0)
     alone = bootstrap.cluster_ratio_interval(num, cnt, 400, seed=2)
     estimate = np.r_[np.zeros(30, int), np.ones(12, int)]
-    both = bootstrap.cluster_ratio_intervals(estimate, np.r_[num, np.ones(12)], np.r_[cnt, np.full(12, 2.0)],
-                                             2, 400, seed=2)
+    cluster = np.r_[np.arange(30), np.arange(12)]
+    both = bootstrap.cluster_ratio_intervals(estimate, cluster, np.r_[num, np.ones(12)],
+                                             np.r_[cnt, np.full(12, 2.0)], 2, 30, 400, seed=2)
     assert (both[0][0], both[1][0]) == alone
 
 

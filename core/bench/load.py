@@ -16,7 +16,7 @@ from core.bench.browser import (
     READY_JS,
     _expected_probe,
 )
-from core.bench.memory import slope, tree_rss_mb
+from core.bench.memory import robust_slope, tree_rss_mb
 
 MAX_SESSIONS = 50
 MAX_DURATION_S = 900
@@ -139,7 +139,7 @@ def _summary(tally: Tally, samples: list[tuple[float, float]], sessions: int, du
     if len(samples) >= 6:
         third = len(samples) // 3
         first, last = samples[:third], samples[-third:]
-        per_min = [slope([t for t, _ in part], [m for _, m in part]) * 60 for part in (first, last)]
+        per_min = [robust_slope([t for t, _ in part], [m for _, m in part]) * 60 for part in (first, last)]
         out.update(rss_start_mb=samples[0][1], rss_peak_mb=max(m for _, m in samples), rss_end_mb=samples[-1][1],
                    rss_slope_first_third_mb_per_min=per_min[0], rss_slope_last_third_mb_per_min=per_min[1],
                    # "Stops growing": the last third rises by less than 1 MB/min or a quarter of the first third.

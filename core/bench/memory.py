@@ -7,13 +7,20 @@ MB = 1024 * 1024
 
 
 def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its children, in MB (children matter if the server forks helpers)."""
+    """RSS of a process plus the memory its children add, in MB.
+
+    The server starts short-lived children (a `git` call through subprocess). Until it runs `exec`, such a
+    child is the server's own memory (vfork shares it outright), so it is skipped while it still has the
+    server's command line; after that it counts by its unique memory (USS), not RSS, for the same reason.
+    """
     root = psutil.Process(pid)
     total = root.memory_info().rss
+    root_cmdline = root.cmdline()
     for child in root.children(recursive=True):
         try:
-            total += child.memory_info().rss
-        except psutil.NoSuchProcess:
+            if child.cmdline() != root_cmdline:
+                total += child.memory_full_info().uss
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             pass
     return total / MB
 
@@ -26,3 +33,11 @@ def slope(xs: list[float], ys: list[float]) -> float:
     mx, my = sum(xs) / n, sum(ys) / n
     var = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else 0.0
+
+
+def robust_slope(xs: list[float], ys: list[float]) -> float:
+    """Theil–Sen slope (median of the pairwise slopes): a one-second spike does not tilt it."""
+    import statistics
+
+    pairs = [(ys[j] - ys[i]) / (xs[j] - xs[i]) for i in range(len(xs)) for j in range(i + 1, len(xs)) if xs[j] != xs[i]]
+    return statistics.median(pairs) if pairs else 0.0

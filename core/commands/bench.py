@@ -88,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     name = "bench-" + "-".join(scales) + ".json"
     report.write_json(args.out / name, result, found)
-    for scale in scales:  # one file per scale too, so a later `--scale 10x` can compare with full
-        report.write_json(args.out / f"bench-{scale}.json", {"meta": meta, "runs": {scale: runs[scale]}},
-                          [c for c in found if c.scale == scale])
+    if len(scales) > 1:  # one file per scale too, so a later `--scale 10x` can compare with full
+        for scale in scales:
+            report.write_json(args.out / f"bench-{scale}.json", {"meta": meta, "runs": {scale: runs[scale]}},
+                              [c for c in found if c.scale == scale])
     print(f"\nwrote {args.out / name}; load average at start {meta['machine']['loadavg']}, end {meta['loadavg_end']}")
     return 0

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.config import HF_CONFIGS
-from core.synth import readme, writer
+from core.synth import ranker_run, readme, writer
 from core.synth.dataset import Synthetic, synthesize
 
 HOSTILE_SEED = 666
@@ -73,7 +73,7 @@ class Planted:
     hostile_gender: str = HOSTILE_GENDER
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 def _cycle(start: int):
@@ -124,7 +124,7 @@ def plant(data: Synthetic) -> Planted:
 
 def _hostile_ranker_rationales(out: Path, planted: Planted) -> None:
     """Rewrite the run's rankings.jsonl so the hostile prompts carry hostile ranker rationales."""
-    path = out / "rankers" / "synthetic-msr-v1" / "rankings.jsonl"
+    path = out / "rankers" / ranker_run.RUN_ID / "rankings.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     names = _cycle(3)
     for row in rows:

@@ -9,7 +9,12 @@ import pytest
 import streamlit as st
 
 from tests.trust.support import (
-    CHROMIUM_ARGS, COUNTS, COUNTS_FILE, BuiltStore, SiteRunner, build_store,
+    CHROMIUM_ARGS,
+    COUNTS,
+    COUNTS_FILE,
+    BuiltStore,
+    SiteRunner,
+    build_store,
 )
 
 

@@ -1,7 +1,6 @@
 """Helpers of the trust tests, imported as tests.trust.support so the counts live in one module object."""
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess

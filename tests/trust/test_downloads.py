@@ -47,7 +47,7 @@ def offered(hostile_store, site_runner_module):
             if d.file_name not in files:
                 try:
                     files[d.file_name] = (d, d.data())
-                except Exception as exc:  # a button whose file cannot be made is a failure of the site
+                except Exception as exc:  # noqa: BLE001 - a button whose file cannot be made is a failure of the site
                     errors.append(f"{d.page} {d.file_name}: {exc.__class__.__name__}: {exc}")
     count("download_views_walked_hostile", len(_views(hostile_store.planted)))
     return files, errors, notes

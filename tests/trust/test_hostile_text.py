@@ -153,6 +153,21 @@ def _views(planted: dict) -> list[tuple[str, str, tuple[str, ...]]]:
     return views
 
 
+def _open_view(page, url: str, prompt_view: bool) -> bool:
+    """Open a view and wait until it has drawn; one reload on a timeout (the CPU is shared with other work)."""
+    for _attempt in range(2):
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            wait_idle(page, timeout=90_000)
+            if prompt_view:
+                page.get_by_text("Rank it yourself").first.wait_for(timeout=90_000)
+                wait_idle(page, timeout=90_000)
+            return True
+        except PlaywrightTimeout:
+            continue
+    return False
+
+
 def test_hostile_text_is_inert_on_every_page(hostile_store, hostile_server, browser):
     planted = hostile_store.planted
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -176,14 +191,8 @@ def test_hostile_text_is_inert_on_every_page(hostile_store, hostile_server, brow
     for name, target, probes in views:
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(f"{hostile_server}/{target}", wait_until="domcontentloaded")
-        try:
-            wait_idle(page, timeout=120_000)
-            if "prompt=" in target:
-                page.get_by_text("Rank it yourself").first.wait_for(timeout=120_000)
-                wait_idle(page, timeout=120_000)
-        except PlaywrightTimeout:
-            problems.append(f"{name}: did not finish drawing within 120 s")
+        if not _open_view(page, f"{hostile_server}/{target}", target.startswith("prompts?prompt=")):
+            problems.append(f"{name}: did not finish drawing within 2 x 90 s")
             page.close()
             continue
         body = page.locator("[data-testid='stMain'], section.stMain").first.inner_text()

@@ -110,12 +110,12 @@ def _shown(df: pd.DataFrame) -> pd.DataFrame:
 
 def _row_truth(t: Truth, row: dict, ctx: dict) -> int:
     """The participant count behind one row of a site table, from its key columns and the view it came from."""
-    get = lambda k: row.get(k, ctx.get(k))  # noqa: E731 - row columns win over the view's filters
+    get = lambda k: row.get(k, ctx.get(k))
     kind = ctx["kind"]
     if kind == "demographic_counts" or kind.startswith("participants_by_"):
         field = row.get("field") or kind.removeprefix("participants_by_")
         return t.level_size(field, row.get("level", row.get("name")))
-    common = dict(block=get("block"), prompt_id=get("prompt_id"))
+    common = {"block": get("block"), "prompt_id": get("prompt_id")}
     if kind in ("prompt_first_choice",):
         return t.n(**common, need_top=True)
     if kind == "prompt_country_first_choice":
