@@ -79,16 +79,26 @@ def start(page_url_path: str) -> None:
     ss[_IGNORED], ss[_PAGE], ss[_PAGE_PARAMS] = [], page_url_path, {}
 
 
-def _allowed() -> dict[str, list[str]]:
+def _allowed() -> dict[str, tuple[str, ...]]:
+    """Every valid value of each shared filter, for the store being shown (read once per store, not per call)."""
     try:
-        runs = data.read(reads.ranker_runs)["run_id"].astype(str).tolist()
-        groups = data.read(reads.demographic_counts)
+        return _allowed_for(str(data.store_file()))
     except data.StoreUnavailable:
-        runs, groups = [], None
-    group_values = [] if groups is None else [
-        f"{f}:{lv}" for f, lv in zip(groups["field"], groups["level"], strict=True) if lv != "(not given)"]
-    return {"run": runs, "block": list(config.BLOCKS), "metric": list(config.METRICS),
-            "threshold": [str(t) for t in config.THRESHOLDS], "group": group_values}
+        return _allowed_values([], None)
+
+
+@st.cache_resource(show_spinner=False)
+def _allowed_for(store: str) -> dict[str, tuple[str, ...]]:
+    # Shared by every session: the dict holds tuples only, so nothing can change it in place.
+    runs = data.read(reads.ranker_runs)["run_id"].astype(str).tolist()
+    return _allowed_values(runs, data.read(reads.demographic_counts))
+
+
+def _allowed_values(runs: list[str], groups) -> dict[str, tuple[str, ...]]:
+    group_values = () if groups is None else tuple(
+        f"{f}:{lv}" for f, lv in zip(groups["field"], groups["level"], strict=True) if lv != "(not given)")
+    return {"run": tuple(runs), "block": tuple(config.BLOCKS), "metric": tuple(config.METRICS),
+            "threshold": tuple(str(t) for t in config.THRESHOLDS), "group": group_values}
 
 
 def _default(name: str, allowed: dict[str, list[str]]) -> str | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,8 +57,9 @@ SOURCE_ENV = "CA_SOURCE"
 DEFAULT_SOURCE = "auto"
 
 
+@cache
 def code_version() -> str:
-    """Short git commit of the code, or 'unknown' outside a checkout."""
+    """Short git commit of the code, or 'unknown' outside a checkout (asked once per process: no fork per page)."""
     import subprocess
 
     try:
