@@ -62,7 +62,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
               ("block", "prompt_id"), ("n_participants", "n_single_top"), ("share", "ci_low", "ci_high")),
     TableSpec("prompt_country_first_choice", "First choices by country",
               "Each country's first choices per prompt (countries under the minimum suppressed).",
-              ("block", "prompt_id"), ("n_participants",), ("share",),
+              # Shares are computed from the participants with a single first choice: that count must pass too.
+              ("block", "prompt_id"), ("n_participants", "n_single_top"), ("share",),
               partition_cols=("prompt_id", "block", "letter")),
     TableSpec("prompt_rank_distribution", "Rank distribution per prompt", "How often each response got each place.",
               ("block", "prompt_id"), ("n_participants",), ()),

@@ -86,9 +86,14 @@ def open_store(path: Path | str, source_name: str | None = None):
                          f"{str(exc).splitlines()[0][:160]}). {fix}") from exc
     try:
         present = con.execute(query("build_store_check")).fetchall()[0][0]
+        expected_bytes = con.execute(query("build_store_size")).fetchall()[0][0]
     except duckdb.Error as exc:
         con.close()
         raise StoreError(f"The data store at {path} is unreadable ({exc.__class__.__name__}). {fix}") from exc
+    if path.stat().st_size < expected_bytes:
+        con.close()
+        raise StoreError(f"The data store at {path} is truncated ({path.stat().st_size:,} of "
+                         f"{expected_bytes:,} bytes). {fix}")
     if present < REQUIRED_TABLES:
         con.close()
         raise StoreError(f"The data store at {path} is incomplete (manifest or release tables missing). {fix}")

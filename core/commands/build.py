@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -26,6 +27,12 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    def interrupted(signum, frame):
+        # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so the build removes its temporary files.
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
 
     try:
         result = build(args.source, db_path=args.db, bootstrap_b=args.bootstrap, seed=args.seed,

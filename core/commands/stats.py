@@ -72,12 +72,14 @@ def format_table(doc: dict, block: str, metric: str, threshold: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import duckdb
+    from core.store import StoreError, open_store
 
-    if not args.db.is_file():
-        print(f"no store at {args.db}; build one with `python -m core build`", file=sys.stderr)
+    try:
+        con = open_store(args.db)
+    except StoreError as exc:  # missing or corrupt: the message names the command that rebuilds it
+        print(str(exc), file=sys.stderr)
         return 2
-    with duckdb.connect(str(args.db), read_only=True) as con:
+    with con:
         try:
             doc = read_stats(con, args.run, args.block, args.metric, args.threshold)
         except ValueError as exc:

@@ -164,6 +164,7 @@ def _open_view(page, url: str, prompt_view: bool) -> bool:
                 wait_idle(page, timeout=90_000)
             return True
         except PlaywrightTimeout:
+            count("browser_view_reloads_after_timeout")
             continue
     return False
 
