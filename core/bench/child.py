@@ -6,7 +6,6 @@ small and each measurement starts cold.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import resource
 import statistics
@@ -17,35 +16,20 @@ from pathlib import Path
 from core.config import ROOT
 
 
-def _field(entry, name: str):
-    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
-
-
 def list_pages() -> list[dict]:
-    """The page registry from components/nav.py, whatever its variable is called."""
+    """The site's pages from its registry (components/nav.py): the benchmark measures the site, so it reads it."""
     from components import nav
 
-    registries = [value for value in vars(nav).values()
-                  if isinstance(value, (list, tuple)) and value
-                  and all(_field(e, "path") is not None and _field(e, "url_path") is not None for e in value)]
-    if not registries:
-        raise SystemExit("components/nav.py has no list of pages with `path` and `url_path`")
-    registry = max(registries, key=len)
-    # Like app.py, leave out a registered page whose script does not exist (yet).
-    registry = [e for e in registry if (ROOT / str(_field(e, "path"))).is_file()]
-    return [{"path": str(_field(e, "path")), "title": str(_field(e, "title") or _field(e, "path")),
-             "url_path": str(_field(e, "url_path")), "heading": str(_field(e, "heading") or "")}
-            for e in registry]
+    return [{"path": p.path, "title": p.title, "url_path": p.url_path, "heading": p.heading}
+            for p in nav.PAGES if nav.exists(p)]
 
 
 def failure_texts() -> list[str]:
-    """The site's own failure messages (components/frame.py constants named *FAILURE*): an error box
-    showing one of them is a failed page, while other error boxes (e.g. the synthetic-data notice) are content."""
-    try:
-        from components import frame
-    except ImportError:
-        return []
-    return [v for k, v in vars(frame).items() if k.endswith("FAILURE") and isinstance(v, str)]
+    """The site's own failure message: an error box showing it is a failed page, while other error boxes
+    (e.g. the synthetic-data notice) are content."""
+    from components import frame
+
+    return [frame.PAGE_FAILURE]
 
 
 def time_apptest(app: str, page: str | None, repeats: int, timeout_s: float) -> dict:
@@ -84,22 +68,6 @@ def time_apptest(app: str, page: str | None, repeats: int, timeout_s: float) -> 
             "cache_cleared_ms": cleared * 1000, **({"error": failure()} if failure() else {})}
 
 
-def _stage_timings(result, events: list[tuple[float, tuple]], t0: float) -> dict[str, float]:
-    """Per-stage seconds as the build reports them (`stage_seconds`), else the gaps between progress messages."""
-    reported = getattr(result, "stage_seconds", None)
-    if isinstance(reported, dict) and reported:
-        return {str(k): float(v) for k, v in reported.items()}
-    stages: dict[str, float] = {}
-    previous, name = t0, None
-    for when, args in events:
-        label = next((a for a in args if isinstance(a, str)), None)
-        if label and label != name:
-            if name:
-                stages[name] = stages.get(name, 0.0) + when - previous
-            previous, name = when, label
-    return stages
-
-
 def time_build(source: str, bootstrap_b: int, seed: int) -> dict:
     """The build into the store the site would open for this source (CA_BUILD_DIR decides where)."""
     t_import = time.perf_counter()
@@ -107,19 +75,14 @@ def time_build(source: str, bootstrap_b: int, seed: int) -> dict:
 
     imported = time.perf_counter() - t_import
     db = Path(store_path(source))
-    events: list[tuple[float, tuple]] = []
-    kwargs = {"db_path": db, "bootstrap_b": bootstrap_b, "seed": seed}
-    if "progress" in inspect.signature(build).parameters:
-        kwargs["progress"] = lambda *a, **k: events.append((time.perf_counter(), a + tuple(k.values())))
     t0 = time.perf_counter()
-    result = build(source, **kwargs)
+    result = build(source, db_path=db, bootstrap_b=bootstrap_b, seed=seed)
     call_s = time.perf_counter() - t0
-    events.append((time.perf_counter(), ("<end>",)))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     # CPU seconds (all threads) next to wall time: on a shared machine wall time includes waiting for a core.
     return {"db": str(db), "call_s": call_s, "import_s": imported, "peak_rss_mb": usage.ru_maxrss / 1024,
             "cpu_s": usage.ru_utime + usage.ru_stime,
-            "stages": _stage_timings(result, events, t0)}
+            "stages": {str(k): float(v) for k, v in result.stage_seconds.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
