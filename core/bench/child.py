@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-from core.config import ROOT
 
 
 def list_pages() -> list[dict]:

@@ -97,32 +97,42 @@ async def _sample_rss(pid: int | None, stop: asyncio.Event, t0: float, samples: 
             pass
 
 
+async def drive_sessions(session, sessions: int, duration_s: float, ramp_s: float,
+                         server_pid: int | None) -> dict:
+    """Run `session(deadline, tally)` in `sessions` staggered copies until the deadline, sampling server RSS."""
+    tally, samples = Tally(), []
+    stop = asyncio.Event()
+    t0 = time.monotonic()
+    deadline = t0 + duration_s
+    sampler = asyncio.create_task(_sample_rss(server_pid, stop, t0, samples, 1.0))
+
+    async def staggered(i: int) -> None:
+        await asyncio.sleep(ramp_s * i / max(sessions, 1))  # ramp up so connects are not all at once
+        await session(deadline, tally)
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(staggered(i) for i in range(sessions)), return_exceptions=True),
+        timeout=duration_s + PAGE_TIMEOUT_S + ramp_s + 60)
+    for r in results:
+        if isinstance(r, BaseException):
+            tally.note("timeouts", f"session ended: {r.__class__.__name__}: {r}")
+    stop.set()
+    await sampler
+    return _summary(tally, samples, sessions, duration_s, time.monotonic() - t0)
+
+
 async def _drive(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
                  ramp_s: float, failure_texts: list[str]) -> dict:
     from playwright.async_api import async_playwright
 
-    tally, samples = Tally(), []
-    stop = asyncio.Event()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        t0 = time.monotonic()
-        deadline = t0 + duration_s
-        sampler = asyncio.create_task(_sample_rss(server_pid, stop, t0, samples, 1.0))
-
-        async def staggered(i: int) -> None:
-            await asyncio.sleep(ramp_s * i / max(sessions, 1))  # ramp up so connects are not all at once
-            await _visitor(browser, base_url, pages, deadline, tally, failure_texts)
-
-        results = await asyncio.wait_for(
-            asyncio.gather(*(staggered(i) for i in range(sessions)), return_exceptions=True),
-            timeout=duration_s + PAGE_TIMEOUT_S + ramp_s + 60)
-        for r in results:
-            if isinstance(r, BaseException):
-                tally.note("timeouts", f"session ended: {r.__class__.__name__}: {r}")
-        stop.set()
-        await sampler
-        await browser.close()
-    return _summary(tally, samples, sessions, duration_s, time.monotonic() - t0)
+        try:
+            return await drive_sessions(
+                lambda deadline, tally: _visitor(browser, base_url, pages, deadline, tally, failure_texts),
+                sessions, duration_s, ramp_s, server_pid)
+        finally:
+            await browser.close()
 
 
 def _summary(tally: Tally, samples: list[tuple[float, float]], sessions: int, duration_s: float,

@@ -34,19 +34,24 @@ def require_loopback(host: str) -> None:
         raise SystemExit(f"refusing host {host!r}: only {', '.join(LOOPBACK_HOSTS)} are allowed")
 
 
-def wait_healthy(base_url: str, timeout_s: float = 60.0) -> None:
+def wait_healthy(base_url: str, timeout_s: float = 60.0, proc: subprocess.Popen | None = None,
+                 log_path: Path | None = None) -> None:
+    """Wait for Streamlit's health endpoint; fail at once (with the log's tail) if the server process exits."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as r:
             if r.status == 200:
                 return
+        if proc is not None and proc.poll() is not None:
+            break
         time.sleep(0.2)
-    raise TimeoutError(f"server at {base_url} not healthy after {timeout_s:.0f} s")
+    tail = log_path.read_text(errors="replace")[-2000:] if log_path and log_path.exists() else ""
+    raise TimeoutError(f"server at {base_url} not healthy after {timeout_s:.0f} s\n{tail}")
 
 
 @contextlib.contextmanager
 def streamlit_server(app: Path, log_path: Path, env: dict[str, str] | None = None,
-                     port: int | None = None) -> Iterator[Server]:
+                     port: int | None = None, timeout_s: float = 60.0) -> Iterator[Server]:
     """Run `streamlit run app` on 127.0.0.1 from the app's folder (so its .streamlit/config.toml applies)."""
     port = port or free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", app.name,
@@ -59,7 +64,7 @@ def streamlit_server(app: Path, log_path: Path, env: dict[str, str] | None = Non
                                 stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base_url)
+        wait_healthy(base_url, timeout_s, proc, log_path)
         yield Server(proc.pid, base_url, log_path)
     finally:
         proc.terminate()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from core.bench.load import MAX_DURATION_S, MAX_SESSIONS, PAGE_TIMEOUT_S, Tally, _sample_rss, _summary
+from core.bench.load import MAX_DURATION_S, MAX_SESSIONS, PAGE_TIMEOUT_S, Tally, drive_sessions
 
 
 def _rerun(url_path: str, page_hash: str) -> bytes:
@@ -94,26 +94,9 @@ async def _session(ws_url: str, pages: list[dict], deadline: float, tally: Tally
 
 async def _drive(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
                  ramp_s: float, failure_texts: list[str]) -> dict:
-    tally, samples = Tally(), []
-    stop = asyncio.Event()
     ws_url = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-    t0 = time.monotonic()
-    deadline = t0 + duration_s
-    sampler = asyncio.create_task(_sample_rss(server_pid, stop, t0, samples, 1.0))
-
-    async def staggered(i: int) -> None:
-        await asyncio.sleep(ramp_s * i / max(sessions, 1))
-        await _session(ws_url, pages, deadline, tally, failure_texts)
-
-    results = await asyncio.wait_for(
-        asyncio.gather(*(staggered(i) for i in range(sessions)), return_exceptions=True),
-        timeout=duration_s + PAGE_TIMEOUT_S + ramp_s + 60)
-    for r in results:
-        if isinstance(r, BaseException):
-            tally.note("timeouts", f"session ended: {r.__class__.__name__}: {r}")
-    stop.set()
-    await sampler
-    return _summary(tally, samples, sessions, duration_s, time.monotonic() - t0)
+    return await drive_sessions(lambda deadline, tally: _session(ws_url, pages, deadline, tally, failure_texts),
+                                sessions, duration_s, ramp_s, server_pid)
 
 
 def run_ws_load(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,

@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 
 from tests.trust.support import (
+    CHROMIUM,
     CHROMIUM_ARGS,
     COUNTS,
     COUNTS_FILE,
@@ -61,6 +62,6 @@ def browser():
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()

@@ -2,29 +2,23 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from components import nav
 from core import config
+from core.bench import server
+from core.bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the trust tests import them from here
 
 APP = str(config.ROOT / "app.py")
 TRUST_BOOTSTRAP_B = 20
 COUNTS_FILE = config.ROOT / "tests" / "artifacts" / "trust_counts.json"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
 COUNTS: Counter = Counter()
@@ -143,42 +137,13 @@ def exceptions_of(at: AppTest) -> list[str]:
 # ---------------------------------------------------------------- a real server and a real browser
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def streamlit_server(source: Path | str, build_dir: Path, extra_env: dict | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port for a source and build dir; yields the base URL."""
-    port = free_port()
-    env = {**os.environ, config.SOURCE_ENV: str(source), "CA_BUILD_DIR": str(build_dir), **(extra_env or {})}
-    log = build_dir / f"streamlit_{port}.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    pytest.fail("streamlit did not start: " + log.read_text()[-2000:])
-                time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    env = {config.SOURCE_ENV: str(source), "CA_BUILD_DIR": str(build_dir), **(extra_env or {})}
+    with server.streamlit_server(config.ROOT / "app.py", build_dir / "streamlit.log", env=env,
+                                 timeout_s=90) as running:
+        yield running.base_url
 
 
 def wait_idle(page, timeout: int = 60_000) -> None:
