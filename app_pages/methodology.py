@@ -1,7 +1,7 @@
 """Methodology and limitations: definitions, rules, ranker runs, published vs computed figures, data quality."""
 import streamlit as st
 
-from components import data, tables
+from components import data, frame
 from core import config, privacy, published, reads
 
 st.title("Methodology and limitations")
@@ -26,9 +26,9 @@ st.markdown(f"""
 - **Contestedness** of a prompt is 1 − Kendall's W (tie-corrected): 0 when everyone ranked alike.
 """)
 methodology = config.ROOT / "docs" / "methodology.md"
-if methodology.is_file():
-    with st.expander("The full methodology (docs/methodology.md)", icon=":material/description:"):
-        st.markdown(methodology.read_text(encoding="utf-8"))  # our own document, not dataset text
+if methodology.is_file() and (box := frame.lazy_expander("The full methodology (docs/methodology.md)",
+                                                        "open:methodology", icon=":material/description:")):
+    box.markdown(methodology.read_text(encoding="utf-8"))  # our own document, not dataset text
 
 st.header("Small groups")
 rules = privacy.rules()
@@ -45,7 +45,7 @@ runs = data.read(reads.ranker_runs)
 if runs.empty:
     st.markdown("This store has no ranker run; see `docs/ranker.md` for how to produce one.")
 else:
-    st.dataframe(runs, hide_index=True, column_config=tables.column_config(runs))
+    st.table(runs, hide_index=True)
 
 st.header("Published figures beside ours")
 info = data.source_info()
@@ -55,13 +55,14 @@ comparison = published.comparison({k: int(counts[k]) for k in ("prompts", "parti
 mismatches = int((comparison["note"] != "matches").sum())
 st.markdown(f"{len(comparison)} published figures (the dataset card's counts and the blog's demographic charts); "
             f"{mismatches} differ from what this site computes, each with its explanation.")
-st.dataframe(comparison, hide_index=True, column_config=tables.column_config(comparison))
+st.table(comparison, hide_index=True)
 
 st.header("Data quality")
 st.markdown("What the build found in the input files. Rejected rows are left out of every figure; flagged rows are "
             "kept and counted.")
-st.dataframe(data.read(reads.build_report), hide_index=True)
-st.dataframe(data.read(reads.build_files), hide_index=True)
+# Small reference tables as static tables: the interactive grid's code (1.2 MB) is not worth a first visit here.
+st.table(data.read(reads.build_report), hide_index=True)
+st.table(data.read(reads.build_files), hide_index=True)
 
 st.header("Limitations the study states")
 st.markdown("\n".join(f"- {item}" for item in published.STUDY_LIMITATIONS))

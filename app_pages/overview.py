@@ -23,7 +23,7 @@ view = state.filter_controls(("run", "block", "metric"))
 if view.run is None:
     frame.no_ranker_run()
 else:
-    overall = privacy.apply(data.read(reads.agreement_overall, view.run, view.block, view.metric))
+    overall = data.read_shown(reads.agreement_overall, view.run, view.block, view.metric)
     st.subheader("Overall agreement")
     if overall.empty or overall["suppressed"].iloc[0]:
         st.text(f"Overall agreement: not reported ({privacy.SUPPRESSED_TEXT}).")
@@ -46,15 +46,14 @@ else:
 
     if view.group:
         field, level = view.group
-        groups = privacy.apply(data.read(reads.agreement_group, view.run, view.block, view.metric),
-                               partition_cols=["field"])
+        groups = data.read_shown(reads.agreement_group, view.run, view.block, view.metric, partition_cols=["field"])
         mine = groups[(groups["field"] == field) & (groups["level"] == level)]
         if not mine.empty:
             g = mine.iloc[0]
             st.text(privacy.estimate_sentence(state.group_label(":".join(view.group)), g["estimate"],
                                               g["ci_low"], g["ci_high"], g["n_participants"]))
 
-    sections = privacy.apply(data.read(reads.agreement_sections, view.run, view.block, view.metric, view.threshold))
+    sections = data.read_shown(reads.agreement_sections, view.run, view.block, view.metric, view.threshold)
     highest, lowest = charts.tied_extremes(sections, "title")
     st.subheader("Where the crowd and the spec agree most and least")
     if highest.empty:

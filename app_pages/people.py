@@ -11,7 +11,7 @@ st.markdown("Who took part, and whether agreement with the Model Spec Ranker dep
             f"they are. Groups of {privacy.SUPPRESSED_TEXT} are not shown, and neither is any group whose size "
             "could be worked out by subtracting the others from the total.")
 
-counts = labels.with_names(privacy.apply(data.read(reads.demographic_counts), value_cols=[], partition_cols=["field"]))
+counts = labels.with_names(data.read_shown(reads.demographic_counts, value_cols=[], partition_cols=["field"]))
 st.header("Who took part")
 countries = counts[counts["field"] == "country"][["name", "level", "n_participants", "reliability", "suppressed"]]
 tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), countries,
@@ -19,21 +19,20 @@ tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), 
                          n_note="Darker: more people; blank: no participants, or fewer than 10 (not shown).",
                          summary=f"{int((~countries['suppressed']).sum())} countries shown; "
                                  f"{int(countries['suppressed'].sum())} with {privacy.SUPPRESSED_TEXT} not shown.")
-fields = [f for f in labels.FIELDS if f != "country"]
-for tab, field in zip(st.tabs([labels.FIELDS[f] for f in fields]), fields, strict=True):
-    with tab:
-        part = counts[counts["field"] == field][["name", "n_participants", "reliability", "suppressed"]]
-        tables.figure_with_table(charts.counts_figure(part, "name"), part, name=f"participants_by_{field}",
-                                 caption=f"Participants — {labels.FIELDS[field]}.",
-                                 n_note="As answered in the intake survey.")
+# One demographic at a time, chosen in the URL: drawing all five at once cost most of the page's run time.
+breakdown = state.select_page_param("breakdown", "Participants by", [f for f in labels.FIELDS if f != "country"],
+                                    "age", format_func=lambda f: labels.FIELDS[f])
+part = counts[counts["field"] == breakdown][["name", "n_participants", "reliability", "suppressed"]]
+tables.figure_with_table(charts.counts_figure(part, "name"), part, name=f"participants_by_{breakdown}",
+                         caption=f"Participants — {labels.FIELDS[breakdown]}.", n_note="As answered in the intake survey.")
 
 st.header("Agreement by group")
 view = state.filter_controls(("run", "block", "metric"))
 if view.run is None:
     frame.no_ranker_run()
 else:
-    groups = labels.with_names(privacy.apply(data.read(reads.agreement_group, view.run, view.block, view.metric),
-                                             partition_cols=["field"]))
+    groups = labels.with_names(data.read_shown(reads.agreement_group, view.run, view.block, view.metric,
+                                               partition_cols=["field"]))
     overall = data.read(reads.agreement_overall, view.run, view.block, view.metric)
     reference = None if overall.empty else overall["estimate"].iloc[0]
     field = state.select_page_param("field", "Group by", list(labels.FIELDS), "country",
@@ -69,7 +68,7 @@ else:
                  column_config=tables.column_config(spread))
     st.caption("Gap between the highest and lowest agreement among the groups shown in each field (percentage "
                "points); fields with fewer than two groups shown are left out.")
-    diverging = privacy.apply(data.read(reads.country_divergence, view.block, 200), value_cols=["country_divergence"])
+    diverging = data.read_shown(reads.country_divergence, view.block, 200, value_cols=["country_divergence"])
     diverging = diverging[~diverging["suppressed"]].head(10)  # never rank by a hidden value
     diverging = diverging.assign(link=[f"./prompts?prompt={urlquote(str(p))}" for p in diverging["prompt_id"]])
     st.subheader("Prompts where countries' first choices differ most", anchor=False)

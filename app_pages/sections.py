@@ -17,12 +17,12 @@ if view.run is None:
 else:
     sections = data.read(reads.agreement_sections, view.run, view.block, view.metric, view.threshold)
     titles = dict(zip(sections["anchor"], sections["title"], strict=True))
-    overall = privacy.apply(data.read(reads.agreement_overall, view.run, view.block, view.metric))
+    overall = data.read_shown(reads.agreement_overall, view.run, view.block, view.metric)
     reference = None if overall.empty else overall["estimate"].iloc[0]
     if view.group:
         field, level = view.group
-        by_group = privacy.apply(data.read(reads.agreement_section_group, view.run, view.block, view.metric,
-                                           view.threshold, field), partition_cols=["anchor"])
+        by_group = data.read_shown(reads.agreement_section_group, view.run, view.block, view.metric,
+                                   view.threshold, field, partition_cols=["anchor"])
         df = by_group[by_group["level"] == level].assign(title=lambda d: d["anchor"].map(titles))
         df = df[["title", "anchor", "estimate", "ci_low", "ci_high", "n_participants", "n_assessments",
                  "reliability", "suppressed"]]
@@ -59,8 +59,8 @@ else:
         quote.quote_box(sentence, state.permalink("sections", pin=("run", "block", "metric", "threshold"),
                                                   section=anchor))
 
-        countries = privacy.apply(data.read(reads.agreement_section_group, view.run, view.block, view.metric,
-                                            view.threshold, "country"), partition_cols=["anchor"])
+        countries = data.read_shown(reads.agreement_section_group, view.run, view.block, view.metric,
+                                    view.threshold, "country", partition_cols=["anchor"])
         countries = countries[countries["anchor"] == anchor].assign(
             name=lambda d: d["level"].map(labels.country_name))
         countries = countries[["name", "level", "estimate", "ci_low", "ci_high", "n_participants",
@@ -75,8 +75,8 @@ else:
 
         st.subheader("Its most contested prompts", anchor=False)
         # Rank only prompts whose values may be shown: ordering by a hidden value would leak it.
-        prompts = privacy.apply(data.read(reads.section_prompts, view.run, view.block, view.threshold, anchor, 200),
-                                value_cols=["contestedness", "crowd_ranker_pairwise"])
+        prompts = data.read_shown(reads.section_prompts, view.run, view.block, view.threshold, anchor, 200,
+                                  value_cols=["contestedness", "crowd_ranker_pairwise"])
         prompts = prompts[~prompts["suppressed"]].head(10)
         prompts = prompts.assign(link=[f"./prompts?prompt={urlquote(str(p))}" for p in prompts["prompt_id"]])
         st.dataframe(prompts[["link", "first_user_text", "contestedness", "crowd_ranker_pairwise",

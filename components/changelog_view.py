@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, labels
-from components.frame import md_escape
+from components.frame import lazy_expander, md_escape
 from core import changelog, config, privacy, reads_changelog
 from core.changelog import Changelog, ChangelogError, Entry, Quotation
 from core.textdiff import Segment, word_diff
@@ -137,12 +137,11 @@ def _wording(entry: Entry, titles: dict[str, str]) -> None:
         st.markdown(f"**What changed** between spec {entry.spec_version_before} and {entry.spec_version_after} "
                     "(added words underlined, removed words struck through):")
     st.html(diff_html(wording_segments(entry, titles)))
-    if entry.after is not None:
-        with st.expander("Before and after as plain text"):
-            st.caption(f"Before ({entry.spec_version_before})")
-            st.text(changelog.readable(entry.before, titles))
-            st.caption(f"After ({entry.spec_version_after})")
-            st.text(changelog.readable(entry.after, titles))
+    if entry.after is not None and (box := lazy_expander("Before and after as plain text", f"open:plain:{entry.id}")):
+        box.caption(f"Before ({entry.spec_version_before})")
+        box.text(changelog.readable(entry.before, titles))
+        box.caption(f"After ({entry.spec_version_after})")
+        box.text(changelog.readable(entry.after, titles))
     if entry.examples_added:
         st.caption("Examples added to the section in the same release: "
                    + "; ".join(f"“{md_escape(t)}”" for t in entry.examples_added))
@@ -200,8 +199,8 @@ def _data_evidence(entry: Entry, evidence: Evidence, titles: dict[str, str],
             st.caption(f"Ranked {int(r['rank'])} of {int(r['n_ranked'])} sections by agreement "
                        f"(between {int(r['rank_best'])} and {int(r['rank_worst'])} once the 95% CIs are "
                        f"considered) · {int(r['n_prompts'])} relevant prompts.")
-        _countries(evidence.countries[evidence.countries["anchor"] == anchor])
-        _prompts(evidence.prompts[evidence.prompts["anchor"] == anchor], prompt_link)
+        _countries(evidence.countries[evidence.countries["anchor"] == anchor], f"open:countries:{entry.id}:{anchor}")
+        _prompts(evidence.prompts[evidence.prompts["anchor"] == anchor], prompt_link, f"open:prompts:{entry.id}:{anchor}")
 
 
 def country_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -216,11 +215,11 @@ def country_table(rows: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _countries(rows: pd.DataFrame) -> None:
+def _countries(rows: pd.DataFrame, key: str) -> None:
     if rows.empty:
         return
-    with st.expander("Agreement by country of residence on this section's prompts"):
-        st.dataframe(country_table(rows), hide_index=True)
+    if box := lazy_expander("Agreement by country of residence on this section's prompts", key):
+        box.dataframe(country_table(rows), hide_index=True)
 
 
 def prompt_table(rows: pd.DataFrame, prompt_link: Callable[[str], str]) -> pd.DataFrame:
@@ -235,13 +234,15 @@ def prompt_table(rows: pd.DataFrame, prompt_link: Callable[[str], str]) -> pd.Da
     })
 
 
-def _prompts(rows: pd.DataFrame, prompt_link: Callable[[str], str]) -> None:
+def _prompts(rows: pd.DataFrame, prompt_link: Callable[[str], str], key: str) -> None:
     if rows.empty:
         st.caption("No relevant prompt has enough participants to list.")
         return
-    st.caption(f"Its {len(rows)} most contested relevant prompts (contestedness 0 = everyone ranked alike, "
-               "1 = no agreement):")
-    st.dataframe(
+    box = lazy_expander(f"Its {len(rows)} most contested relevant prompts", key)
+    if box is None:
+        return
+    box.caption("Contestedness 0 = everyone ranked alike, 1 = no agreement.")
+    box.dataframe(
         prompt_table(rows, prompt_link), hide_index=True,
         column_config={"Open": st.column_config.LinkColumn("Open", display_text="Open prompt"),
                        "Prompt": st.column_config.TextColumn("Prompt", width="large")},

@@ -15,7 +15,7 @@ OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green":
 TIE_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"])
 SEQUENTIAL = ((0.0, "#DCEBF5"), (1.0, OKABE_ITO["blue"]))
 ROW_PX = 30
-FONT = dict(family="Source Sans Pro, sans-serif", size=13)
+FONT = {"family": "Source Sans Pro, sans-serif", "size": 13}
 
 
 def label(text: object) -> str:
@@ -28,14 +28,18 @@ def wrapped(text: object, width: int = 26) -> str:
     return "<br>".join(label(line) for line in textwrap.wrap(str(text), width) or [""])
 
 
-def _layout(fig: go.Figure, height: int, x_title: str | None = None) -> go.Figure:
+def _layout(height: int, x_title: str | None = None, **extra: object) -> dict:
+    """The shared layout as one dict: a figure built in one constructor call validates each property once,
+    where a chain of update_layout/update_xaxes calls re-parses property paths (most of a page's run time)."""
     # The legend sits at the very bottom of the figure (container coordinates), below the axis title.
-    fig.update_layout(height=height, margin=dict(l=8, r=8, t=30, b=80), font=FONT, showlegend=True,
-                      legend=dict(orientation="h", yref="container", yanchor="bottom", y=0, x=0),
-                      plot_bgcolor="white", hovermode="closest")
+    layout: dict = {"height": height, "margin": {"l": 8, "r": 8, "t": 30, "b": 80}, "font": FONT, "showlegend": True,
+                        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+                        "plot_bgcolor": "white", "hovermode": "closest"}
     if x_title:
-        fig.update_xaxes(title_text=x_title)
-    return fig
+        layout["xaxis"] = {"title": {"text": x_title}}
+    for key, value in extra.items():
+        layout[key] = {**layout[key], **value} if isinstance(value, dict) and key in layout else value
+    return layout
 
 
 def shown(df: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +58,7 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
         # Arena-style: a row ranks above another only if its whole interval lies above, so show the range.
         labels = [f"{t}<br>rank {r}" for t, r in zip(labels, rows["rank_range"], strict=True)]
     row_px = ROW_PX + 12 * max((t.count("<br>") for t in labels), default=0)
-    fig = go.Figure()
+    traces = []
     for reliable, name, symbol in ((True, "95% CI", "circle"),
                                    (False, f"95% CI, {privacy.LOW_RELIABILITY_TEXT} (10–29 participants)",
                                     "circle-open")):
@@ -63,24 +67,30 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
             continue
         colours = ([TIE_COLOURS[int(g) % 2] for g in part[tie_col]] if tie_col and rows[tie_col].nunique() > 1
                    else [OKABE_ITO["blue"]] * len(part))
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=part["estimate"], y=[labels[i] for i in part.index], mode="markers", name=name,
-            marker=dict(symbol=symbol, size=10, color=colours, line=dict(width=2, color=colours)),
-            error_x=dict(type="data", symmetric=False, array=part["ci_high"] - part["estimate"],
-                         arrayminus=part["estimate"] - part["ci_low"], color="#555555", thickness=1.5),
+            marker={"symbol": symbol, "size": 10, "color": colours, "line": {"width": 2, "color": colours}},
+            error_x={"type": "data", "symmetric": False, "array": part["ci_high"] - part["estimate"],
+                         "arrayminus": part["estimate"] - part["ci_low"], "color": "#555555", "thickness": 1.5},
             customdata=list(zip(part["ci_low"], part["ci_high"], part["n_participants"].astype("float"),
                                 strict=True)),
             hovertemplate="%{y}<br>%{x:.0%} (95% CI %{customdata[0]:.0%}–%{customdata[1]:.0%})"
                           "<br>%{customdata[2]:,.0f} participants<extra></extra>",
         ))
-    if tie_col and rows[tie_col].nunique() > 1:
-        _shade_ties(fig, rows[tie_col].tolist())
+    shapes = _tie_bands(rows[tie_col].tolist()) if tie_col and rows[tie_col].nunique() > 1 else []
+    annotations = []
     if reference is not None and pd.notna(reference):
-        fig.add_vline(x=reference, line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=1.5),
-                      annotation_text=label(reference_label), annotation_position="top")
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
-    fig.update_xaxes(range=_span(rows, reference), tickformat=".0%", gridcolor="#E5E5E5", zeroline=False)
-    return _layout(fig, 110 + row_px * max(len(rows), 1), x_title)
+        # A vertical line across the plot (x in data units, y in plot fractions), labelled above it.
+        shapes.append({"type": "line", "x0": reference, "x1": reference, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                           "line": {"color": OKABE_ITO["vermillion"], "dash": "dash", "width": 1.5}})
+        annotations.append({"x": reference, "xref": "x", "y": 1, "yref": "y domain", "yanchor": "bottom", "showarrow": False,
+                                "text": label(reference_label)})
+    layout = _layout(110 + row_px * max(len(rows), 1), x_title,
+                     yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True},
+                     xaxis={"range": _span(rows, reference), "tickformat": ".0%", "gridcolor": "#E5E5E5",
+                                "zeroline": False},
+                     shapes=shapes, annotations=annotations)
+    return go.Figure(data=traces, layout=layout)
 
 
 def rank_text(best: object, worst: object) -> str:
@@ -100,14 +110,16 @@ def _span(rows: pd.DataFrame, reference: float | None) -> list[float]:
     return [max(0.0, min(values) - 0.05), min(1.0, max(values) + 0.05)]
 
 
-def _shade_ties(fig: go.Figure, groups: list) -> None:
+def _tie_bands(groups: list) -> list[dict]:
     """Grey bands behind runs of rows that share a tie group (their CIs overlap: no ranking between them)."""
-    start = 0
+    bands, start = [], 0
     for i in range(1, len(groups) + 1):
         if i == len(groups) or groups[i] != groups[start]:
             if i - start > 1:
-                fig.add_hrect(y0=start - 0.45, y1=i - 1 + 0.45, fillcolor="#EEEEEE", line_width=0, layer="below")
+                bands.append({"type": "rect", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": start - 0.45,
+                                  "y1": i - 1 + 0.45, "fillcolor": "#EEEEEE", "line_width": 0, "layer": "below"})
             start = i
+    return bands
 
 
 def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants") -> go.Figure:
@@ -115,16 +127,15 @@ def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants
     privacy.assert_applied(df)
     rows = df[~df["suppressed"]].sort_values("n_participants", ascending=False)
     labels = [label(v) for v in rows[label_col]]
-    fig = go.Figure(go.Bar(
+    bars = go.Bar(
         x=rows["n_participants"].astype(float), y=labels, orientation="h", name="Participants",
         marker_color=OKABE_ITO["blue"], text=[f"{int(v):,}" for v in rows["n_participants"]],
         textposition="auto", hovertemplate="%{y}: %{x:,} participants<extra></extra>",
-    ))
-    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", automargin=True)
-    fig.update_xaxes(gridcolor="#E5E5E5")
-    fig = _layout(fig, 100 + ROW_PX * max(len(rows), 1), x_title)
-    fig.update_layout(showlegend=False, margin=dict(b=50))
-    return fig
+    )
+    layout = _layout(100 + ROW_PX * max(len(rows), 1), x_title, showlegend=False, margin={"b": 50},
+                     yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True},
+                     xaxis={"gridcolor": "#E5E5E5"})
+    return go.Figure(data=[bars], layout=layout)
 
 
 def country_map_figure(df: pd.DataFrame, iso_col: str = "country", name_col: str = "name") -> go.Figure:
@@ -136,19 +147,17 @@ def country_map_figure(df: pd.DataFrame, iso_col: str = "country", name_col: str
     privacy.assert_applied(df)
     rows = df[~df["suppressed"]]
     names = rows[name_col] if name_col in rows else rows[iso_col]
-    fig = go.Figure(go.Choropleth(
+    countries = go.Choropleth(
         locations=rows[iso_col], locationmode="ISO-3", z=rows["n_participants"].astype(float),
         colorscale=SEQUENTIAL, marker_line_color="#FFFFFF", marker_line_width=0.5,
-        colorbar=dict(title="Participants", thickness=12, len=0.8),
+        colorbar={"title": "Participants", "thickness": 12, "len": 0.8},
         customdata=[label(x) for x in names],
         hovertemplate="%{customdata}: %{z:,.0f} participants<extra></extra>",
-    ))
-    fig.update_geos(projection_type="natural earth", showcountries=True, countrycolor="#BBBBBB",
-                    showframe=False, showcoastlines=False, landcolor="#F2F2F2", showland=True,
-                    lataxis_range=[-58, 85])
-    fig = _layout(fig, 380)
-    fig.update_layout(showlegend=False, margin=dict(l=0, r=0, t=10, b=0))
-    return fig
+    )
+    geo = {"projection_type": "natural earth", "showcountries": True, "countrycolor": "#BBBBBB", "showframe": False,
+               "showcoastlines": False, "landcolor": "#F2F2F2", "showland": True, "lataxis_range": [-58, 85]}
+    layout = _layout(380, showlegend=False, margin={"l": 0, "r": 0, "t": 10, "b": 0}, geo=geo)
+    return go.Figure(data=[countries], layout=layout)
 
 
 def tied_extremes(df: pd.DataFrame, label_col: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -81,22 +81,48 @@ def _read(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str) -
     return _fn(connection().cursor(), *args)
 
 
-def read(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
-    """Run `fn(cursor, *args)` on the store, cached per function, arguments and store file."""
+def _checked_store() -> Path:
     try:
-        store = str(store_file())
+        return store_file()
     except Exception as exc:  # resolving the source failed: same plain message as a missing store
         raise StoreUnavailable(f"The data source could not be resolved ({exc.__class__.__name__}). "
                                f"To build it, run: {REBUILD_HINT.format(source=source_name())}") from exc
-    return _read(fn, f"{fn.__module__}.{fn.__qualname__}", args, store)
+
+
+def read(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
+    """Run `fn(cursor, *args)` on the store, cached per function, arguments and store file."""
+    return _read(fn, f"{fn.__module__}.{fn.__qualname__}", args, str(_checked_store()))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _read_shown(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str,
+                value_cols: tuple[str, ...] | None, partition_cols: tuple[str, ...] | None) -> pd.DataFrame:
+    from core import privacy
+
+    return privacy.apply(_read(_fn, key, args, store), value_cols=None if value_cols is None else list(value_cols),
+                         partition_cols=None if partition_cols is None else list(partition_cols))
+
+
+def read_shown(fn: Callable[..., pd.DataFrame], *args: object, value_cols: Sequence[str] | None = None,
+               partition_cols: Sequence[str] | None = None) -> pd.DataFrame:
+    """`read`, then core.privacy.apply with the same arguments and defaults, cached together: the small-group
+    rules run once per result and rule set, not on every rerun."""
+    return _read_shown(fn, f"{fn.__module__}.{fn.__qualname__}", args, str(_checked_store()),
+                       None if value_cols is None else tuple(value_cols),
+                       None if partition_cols is None else tuple(partition_cols))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _source_info(store: str) -> dict[str, str]:
+    from core import reads
+
+    df = _read(reads.manifest, f"{reads.manifest.__module__}.{reads.manifest.__qualname__}", (), store)
+    return dict(zip(df["key"].astype(str), df["value"].astype(str), strict=True))
 
 
 def source_info() -> dict[str, str]:
-    """The store manifest as a dict."""
-    from core import reads
-
-    df = read(reads.manifest)
-    return dict(zip(df["key"].astype(str), df["value"].astype(str), strict=True))
+    """The store manifest as a dict (read once per store file)."""
+    return _source_info(str(_checked_store()))
 
 
 def is_synthetic(info: dict[str, str]) -> bool:

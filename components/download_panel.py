@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data, labels, state
+from components.frame import lazy_expander
 from core import config, exports, privacy, slices
 from core import reads_prompts as rp
 
@@ -94,11 +95,11 @@ def table_panel(name: str, view: state.View) -> None:
                                        file_stem=stem)
 
             _buttons(f"{name}:{tier}", name, slugs[tier], make_manifest, make_df, citation_text(info))
-            with st.expander("Manifest"):
+            if box := lazy_expander("Manifest", f"open:manifest:{tier}"):
                 preview = slices.manifest(kind=name, tier=tier, filters=filters, source_manifest=info, file_stem=stem,
                                           df=pd.DataFrame(columns=slices.output_columns(name, list(raw.columns))),
                                           extra={"row_count": len(raw)})
-                st.code(exports.to_json_bytes(preview).decode("utf-8"), language="json", wrap_lines=True)
+                box.code(exports.to_json_bytes(preview).decode("utf-8"), language="json", wrap_lines=True)
 
 
 def slice_panel(view: state.View) -> None:
@@ -154,8 +155,8 @@ def slice_panel(view: state.View) -> None:
     con = data.connection()
     _buttons("slice", "assessments", chosen.slug(), lambda: manifest,
              lambda: slices.assessments(con.cursor(), chosen), citation_text(info))
-    with st.expander("Manifest"):
-        st.code(exports.to_json_bytes(manifest).decode("utf-8"), language="json", wrap_lines=True)
+    if box := lazy_expander("Manifest", "open:manifest:slice"):
+        box.code(exports.to_json_bytes(manifest).decode("utf-8"), language="json", wrap_lines=True)
 
 
 def _levels(cur) -> dict[str, list[str]]:

@@ -43,6 +43,17 @@ def store_failure(exc: Exception) -> None:
     st.text(str(exc))
 
 
+def lazy_expander(label: str, key: str, icon: str | None = None):
+    """An expander whose content runs only once a reader opens it (opening reruns the page).
+
+    Returns the container when it is open, else None. Collapsed content is still sent to the browser by a plain
+    st.expander, and a collapsed code block or table makes a first visit download and parse the code that draws
+    it (1.5 MB of syntax highlighter for a manifest nobody opened).
+    """
+    box = st.expander(label, key=key, icon=icon, on_change="rerun")
+    return box if box.open else None
+
+
 def how_computed(text: str) -> None:
     """A short methodology note next to a number (our own Markdown text, never data)."""
     with st.expander("How this is computed", icon=":material/info:"):

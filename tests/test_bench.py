@@ -111,10 +111,12 @@ def test_bench_writes_every_figure_as_a_positive_number(tiny_bench):
         assert "error" not in page, f"{title}: {page.get('error')}"
         for key in PAGE_KEYS:
             assert _positive_number(page[key]), (title, key)
-    assert _positive_number(run["browser"]["empty_ms"])
+    assert _positive_number(run["browser"]["empty_ms"]) and _positive_number(run["browser"]["plotly_floor_ms"])
+    assert run["browser"]["plotly_floor_ratio_to_empty"] == run["browser"]["plotly_floor_ms"] / run["browser"]["empty_ms"]
     assert set(run["browser"]["pages"]) == set(run["pages"]) - {"_empty"}
     for title, page in run["browser"]["pages"].items():
         assert _positive_number(page["ms"]) and _positive_number(page["ratio_to_empty"]), title
+        assert page["ratio_to_plotly_floor"] == page["ms"] / run["browser"]["plotly_floor_ms"], title
     memory = run["memory"]
     assert _positive_number(memory["rss_idle_mb"]) and memory["rss_after_pages_mb"] > memory["rss_idle_mb"]
     # Growth per session may be zero or slightly negative (the allocator gives memory back): finite only.
@@ -135,6 +137,9 @@ def test_bench_prints_every_checked_figure_with_its_verdict(tiny_bench):
     n_pages = len(result["runs"]["tiny"]["pages"]) - 1
     assert sum(c["figure"].startswith("warm run: ") for c in result["checks"]) == n_pages
     assert sum(c["figure"].startswith("browser / empty: ") for c in result["checks"]) == n_pages
+    floor_ms = result["runs"]["tiny"]["browser"]["plotly_floor_ms"]
+    reference = next(line for line in lines if "_one_plotly_chart (reference)" in line)
+    assert f"{floor_ms:,.0f}" in reference  # the floor page's time is printed beside the site's pages
 
 
 @pytest.mark.slow

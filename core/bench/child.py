@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 
-
 def list_pages() -> list[dict]:
     """The site's pages from its registry (components/nav.py): the benchmark measures the site, so it reads it."""
     from components import nav

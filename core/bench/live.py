@@ -6,7 +6,7 @@ from pathlib import Path
 
 from core.bench import browser
 from core.bench.memory import slope, tree_rss_mb
-from core.bench.pages import write_empty_app
+from core.bench.pages import PLOTLY_FLOOR_APP, PLOTLY_FLOOR_HEADING, write_empty_app
 from core.bench.server import streamlit_server
 from core.config import ROOT
 
@@ -26,7 +26,11 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
     from playwright.sync_api import sync_playwright
 
     empty_app = write_empty_app(work_dir / "empty_app")
+    floor_app = write_empty_app(work_dir / "plotly_floor_app", PLOTLY_FLOOR_APP)
+    # The floor app imports the site's chart config, so it runs with the site's root on its path.
+    floor_env = {"PYTHONPATH": str(ROOT)}
     with streamlit_server(empty_app, work_dir / "empty_server.log") as empty, \
+            streamlit_server(floor_app, work_dir / "plotly_floor_server.log", env=floor_env) as floor, \
             streamlit_server(app, work_dir / "site_server.log", env=env) as site, \
             sync_playwright() as pw:
         chromium = browser.launch(pw)
@@ -36,11 +40,13 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
         time.sleep(SETTLE_S)
         rss_after_pages = tree_rss_mb(site.pid)
 
-        # Interleave the empty page and the site's pages so both see the same machine load.
+        # Interleave the reference pages and the site's pages so all see the same machine load.
         empty_times: list[float] = []
+        floor_times: list[float] = []
         page_times: dict[str, list[float]] = {p["title"]: [] for p in pages}
         for _ in range(repeats):
             empty_times.append(browser.first_visit(chromium, empty.base_url, "", "Empty page"))
+            floor_times.append(browser.first_visit(chromium, floor.base_url, "", PLOTLY_FLOOR_HEADING))
             for p in pages:
                 page_times[p["title"]].append(browser.first_visit(chromium, site.base_url, p["url_path"],
                                                                   p.get("heading", "")))
@@ -67,11 +73,15 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
         chromium.close()
 
     empty_ms = browser.median(empty_times) * 1000
+    floor_ms = browser.median(floor_times) * 1000
     return {
         "browser": {
             "empty_ms": empty_ms,
+            "plotly_floor_ms": floor_ms,
+            "plotly_floor_ratio_to_empty": floor_ms / empty_ms,
             "pages": {title: {"ms": browser.median(times) * 1000,
-                              "ratio_to_empty": browser.median(times) * 1000 / empty_ms}
+                              "ratio_to_empty": browser.median(times) * 1000 / empty_ms,
+                              "ratio_to_plotly_floor": browser.median(times) * 1000 / floor_ms}
                       for title, times in page_times.items()},
             "repeats": repeats,
         },

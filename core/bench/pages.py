@@ -7,6 +7,14 @@ from core.bench.pipeline import child_json
 from core.config import ROOT
 
 EMPTY_APP = 'import streamlit as st\n\nst.title("Empty page")\n'
+# The least a page with one Plotly chart can cost a new visitor: Streamlit's Plotly bundle (4.7 MB) is fetched,
+# parsed and run before anything is drawn. Same config as the site's charts.
+PLOTLY_FLOOR_APP = (
+    "import plotly.graph_objects as go\nimport streamlit as st\n\nfrom components.tables import PLOTLY_CONFIG\n\n"
+    'st.title("One Plotly chart")\n'
+    'st.plotly_chart(go.Figure(go.Bar(x=[3, 2, 1], y=["a", "b", "c"], orientation="h")), config=PLOTLY_CONFIG)\n'
+)
+PLOTLY_FLOOR_HEADING = "One Plotly chart"
 
 
 def list_pages() -> tuple[list[dict], list[str]]:
@@ -16,11 +24,11 @@ def list_pages() -> tuple[list[dict], list[str]]:
     return found["pages"], found["failure_texts"]
 
 
-def write_empty_app(folder: Path) -> Path:
-    """A one-line Streamlit app, with the site's own .streamlit config so both run alike."""
+def write_empty_app(folder: Path, text: str = EMPTY_APP) -> Path:
+    """A one-line Streamlit app (or `text`), with the site's own .streamlit config so both run alike."""
     folder.mkdir(parents=True, exist_ok=True)
     app = folder / "app.py"
-    app.write_text(EMPTY_APP)
+    app.write_text(text)
     config = ROOT / ".streamlit" / "config.toml"
     if config.exists():
         (folder / ".streamlit").mkdir(exist_ok=True)

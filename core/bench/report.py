@@ -86,17 +86,25 @@ def figures_table(runs: dict) -> list[str]:
                      f"ratio {b['cpu_ratio_to_floor']:.1f}x (wall time on a busy machine includes waiting for a core)")
         if b["stages"]:
             lines.append(f"[{scale}] stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["stages"].items()))
-        lines.append(f"[{scale}] {'page':<34} {'cold s':>8} {'warm ms':>9} {'cleared ms':>11} {'browser ms':>11} {'/empty':>7}")
+        lines.append(f"[{scale}] {'page':<34} {'cold s':>8} {'warm ms':>9} {'cleared ms':>11} {'browser ms':>11} "
+                     f"{'/empty':>7} {'/plotly':>8}")
+        browser_run = run.get("browser", {})
+        if "plotly_floor_ms" in browser_run:
+            lines.append(f"[{scale}] {'_one_plotly_chart (reference)':<34} {'-':>8} {'-':>9} {'-':>11} "
+                         f"{_fmt(browser_run['plotly_floor_ms']):>11} {_fmt(browser_run['plotly_floor_ratio_to_empty']):>7} "
+                         f"{'1.00':>8}")
         for title, page in run["pages"].items():
-            shown = run.get("browser", {}).get("pages", {}).get(title)
-            if title == "_empty" and "browser" in run:
-                shown = {"ms": run["browser"]["empty_ms"], "ratio_to_empty": 1.0}
+            shown = browser_run.get("pages", {}).get(title)
+            if title == "_empty" and browser_run:
+                shown = {"ms": browser_run["empty_ms"], "ratio_to_empty": 1.0,
+                         "ratio_to_plotly_floor": browser_run["empty_ms"] / browser_run.get("plotly_floor_ms", math.nan)}
             if "warm_ms_median" not in page:
                 lines.append(f"[{scale}] {title:<34} FAILED: {page.get('error')}")
                 continue
             lines.append(f"[{scale}] {title:<34} {page['cold_s']:>8.2f} {page['warm_ms_median']:>9.1f} "
                          f"{page['cache_cleared_ms']:>11.1f} "
-                         f"{_fmt(shown['ms']) if shown else '-':>11} {_fmt(shown['ratio_to_empty']) if shown else '-':>7}"
+                         f"{_fmt(shown['ms']) if shown else '-':>11} {_fmt(shown['ratio_to_empty']) if shown else '-':>7} "
+                         f"{_fmt(shown.get('ratio_to_plotly_floor')) if shown else '-':>8}"
                          + (f"  error: {page['error'][:80]}" if page.get("error") else ""))
         if "memory" in run:
             m = run["memory"]

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = config.ROOT / "tests" / "artifacts"
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Pages drawn by this site's frame: what each must show besides its heading.
-CHARTS_EXPECTED = {"sections": 1, "people": 2}
+CHARTS_EXPECTED = {"sections": 1, "people": 3}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
-from tests.site import prompt_store
 import pytest
 import streamlit as st
 import yaml
@@ -14,6 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from components import changelog_view
 from core import changelog, config
+from tests import lazy
+from tests.site import prompt_store
 
 APP = str(config.ROOT / "app.py")
 PAGE = "app_pages/changelog.py"
@@ -179,7 +180,9 @@ def test_evidence_for_the_section_respects_the_small_group_rule(open_page):
     text = all_text(at)
     assert "agreement with the Model Spec Ranker was 62% (95% CI 55–69%)" in text
     assert "30 participants" in text
-    countries, prompts = at.dataframe
+    # The by-country and prompt tables run only when their expanders are opened: not sent on the first run.
+    assert len(at.dataframe) == 0 and len(lazy.closed_keys(at)) >= 2
+    countries, prompts = lazy.open_all(at).dataframe
     table = countries.value.set_index("Country")
     assert table.loc["United States", "Agreement"] == "70%"
     for hidden in ("Mexico", "Netherlands", "Kenya"):
@@ -195,7 +198,7 @@ def test_evidence_for_the_section_respects_the_small_group_rule(open_page):
 
 def test_hostile_prompt_text_stays_plain_text(open_page):
     at = open_page(section=POLITICAL, status="adopted")
-    _, prompts = at.dataframe
+    _, prompts = lazy.open_all(at).dataframe
     assert prompt_store.HOSTILE_TEXT in prompts.value["Prompt"].tolist()
     assert "<script>" not in "\n".join(m.value for m in at.markdown)
     assert all("<script>" not in h.value for h in at.get("html"))
@@ -252,7 +255,7 @@ def test_evidence_on_the_sample_store_matches_the_store(site, sample_db):
     text = all_text(at)
     assert f"({n:,} participants" in text and f"was {100 * est:.0f}%" in text
 
-    countries, prompts = at.dataframe
+    countries, prompts = lazy.open_all(at).dataframe
     small = sample_db.execute(
         "SELECT count(*) FROM agreement_section_group WHERE run_id = ? AND block = 'world' AND metric = 'pairwise' "
         "AND threshold = 5 AND anchor = ? AND field = 'country' AND n_participants < 10", [run, POLITICAL]).fetchone()[0]

@@ -9,11 +9,11 @@ import zipfile
 
 import duckdb
 import pandas as pd
-from tests.site import prompt_store as ps
 import pytest
 import streamlit as st
 
 from core import config, exports, slices
+from tests.site import prompt_store as ps
 
 NAME = re.compile(r"^ca1_[a-z0-9]+(?:[-_][a-z0-9]+)*\.(csv|parquet|json|zip)$")
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -231,7 +231,16 @@ def test_sample_store_downloads_page(site, sample_db):
     assert any(t.value.startswith(f"{full:,} rows") for t in at.text)
     names = [b.proto.label for b in at.get("download_button")]
     assert names.count("CSV") >= 3  # two tiers and the slice
-    assert any("ca_sample.duckdb" in c.value for c in at.code)
+    assert any("ca_sample.duckdb" in m.value for m in at.markdown)
+    # Code blocks sit in expanders that run only when opened: none is sent before, both after.
+    assert not at.code
+    at.session_state["open:sql"] = True
+    at.session_state["open:cite"] = True
+    at.run()
+    assert not at.exception
+    commands = [c.value for c in at.code if "duckdb" in c.value]
+    assert len(commands) == 2 and all("ca_sample.duckdb" in c for c in commands)
+    assert any(c.value.startswith("@misc{ca_explorer_") for c in at.code)
 
 
 def test_junk_table_parameter_falls_back_with_a_notice(page):

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from components import frame, nav
-from core import config, privacy
+from components import frame, labels, nav
+from core import config, privacy, reads
 
 MINE = ("app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py")
 
@@ -156,13 +156,34 @@ def test_people_country_view_and_its_quote(site, sample_db):
         assert not any(t.value.startswith("Participants living in") for t in at.text)
 
 
+def test_people_participant_counts_follow_the_breakdown_link(site, sample_db):
+    counts = reads.demographic_counts(sample_db.cursor())
+    shown = privacy.apply(counts, value_cols=[], partition_cols=["field"])
+    for field in ("age", "gender"):
+        at = site("app_pages/people.py", breakdown=field)
+        healthy(at)
+        assert not notice(at)
+        expected = shown[(shown["field"] == field) & ~shown["suppressed"]]
+        # The second table on the page (after the countries): name, n_participants, reliability of this field.
+        table = at.dataframe[1].value
+        assert list(table.columns) == ["name", "n_participants", "reliability"]
+        assert set(table["name"]) == set(shown.loc[shown["field"] == field, "level"])
+        drawn = table[~table["n_participants"].isna()]
+        assert sorted(drawn["n_participants"].astype(int)) == sorted(expected["n_participants"].astype(int))
+        assert any(f"Participants — {labels.FIELDS[field]}" in c.value for c in at.caption)
+    at = site("app_pages/people.py", breakdown="shoe_size")
+    healthy(at)
+    assert "breakdown=shoe_size" in notice(at)
+    assert any("Participants — Age" in c.value for c in at.caption)  # the default instead
+
+
 def test_methodology_sets_published_figures_beside_computed_ones(site, sample_db):
     at = site("app_pages/methodology.py")
     healthy(at)
     headers = [h.value for h in at.header]
     assert {"What the numbers mean", "Small groups", "Ranker runs", "Published figures beside ours",
             "Data quality", "Limitations the study states"} <= set(headers)
-    tables = [t.value for t in at.dataframe]
+    tables = [t.value for t in at.table]
     comparison = next(t for t in tables if "published" in t.columns)
     card = comparison[comparison["source"] == "Dataset card"].set_index("figure")
     assert card.loc["assessments", "published"] == 18384

@@ -15,6 +15,7 @@ from components import nav
 from core import config
 from core.bench import server
 from core.bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the trust tests import them from here
+from tests import lazy
 
 APP = str(config.ROOT / "app.py")
 TRUST_BOOTSTRAP_B = 20
@@ -109,7 +110,11 @@ class SiteRunner:
             return original(label, data, file_name, mime, *args, **kwargs)
         return download_button
 
-    def open(self, page: str = nav.HOME.path, query: dict[str, str | list[str]] | None = None) -> AppTest:
+    def open(self, page: str = nav.HOME.path, query: dict[str, str | list[str]] | None = None,
+             expand: bool = False) -> AppTest:
+        """Run the page; with `expand`, also open every lazy expander (frame.lazy_expander, keys "open:…") and run
+        again until none is left closed, so the checks see the content a reader gets by opening them all. (The
+        reruns drop one-off output such as the junk-parameter notice, so checks of that run without `expand`.)"""
         self._page = page
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
@@ -117,7 +122,8 @@ class SiteRunner:
             at.switch_page(page)
         for key, value in (query or {}).items():
             at.query_params[key] = value
-        return at.run()
+        at.run()
+        return lazy.open_all(at) if expand else at
 
 
 def texts_of(at: AppTest) -> list[str]:

@@ -39,7 +39,7 @@ def offered(hostile_store, site_runner_module):
     errors, notes = [], []
     with site_on(hostile_store):
         for page, query in _views(hostile_store.planted):
-            at = runner.open(page, query)
+            at = runner.open(page, query, expand=True)
             errors += [f"{page} {query}: {e}" for e in exceptions_of(at)]
             notes.append((page, query, texts_of(at)))
         files = {}

@@ -306,6 +306,7 @@ def _page_views(truth: Truth, db) -> list[tuple[str, dict, dict]]:
     views += [(nav.by_url_path("sections").path, {"group": g, "threshold": t}, {}) for g in groups[:: 3] for t in ("5", "3")]
     views += [(nav.by_url_path("sections").path, {"section": a, "threshold": "5"}, {"anchor": a}) for a in sections["anchor"]]
     views += [(nav.by_url_path("people").path, {"field": f}, {}) for f in FIELDS]
+    views += [(nav.by_url_path("people").path, {"breakdown": f}, {}) for f in FIELDS if f != "country"]
     views += [(nav.by_url_path("people").path, {"country": c}, {}) for c in ("USA", "MEX", "NLD", "GBR", "IND", "GRC")]
     views += [(nav.by_url_path("prompts").path, {"country": c}, {}) for c in ("USA", "MEX", "ZAF")]
     views += [(nav.by_url_path("prompts").path, {"prompt": p, "block": b}, {}) for p in prompts for b in BLOCKS]
@@ -361,7 +362,7 @@ def test_every_page_and_download_under_many_filters(small_store, site_runner, tr
     with site_on(small_store):
         for page, query, extra in views:
             site_runner.downloads.clear()
-            at = site_runner.open(page, query)
+            at = site_runner.open(page, query, expand=True)
             where = f"{page} {query}"
             problems += [f"{where}: {e[:200]}" for e in exceptions_of(at)]
             for text in texts_of(at):
