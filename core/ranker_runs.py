@@ -68,6 +68,11 @@ class _Rows:
         for column, value in values.items():
             self.tables[table][column].append(value)
 
+    def extend(self, table: str, **columns) -> None:
+        """Many rows at once, column by column (a prompt's ranks and grades: one call, not one per row)."""
+        for column, values in columns.items():
+            self.tables[table][column].extend(values)
+
 
 def find_run_dirs(root: Path = config.RANKERS_DIR) -> list[Path]:
     """Run directories under `root` (any folder holding a manifest.json or rankings.jsonl), sorted."""
@@ -113,6 +118,17 @@ def _grades(record: dict, anchors: set[str] | None, file: str, line: int, report
     if not isinstance(relevance, dict):
         report.add(file, "ranker_bad_relevance", line, f"relevance is {type(relevance).__name__}")
         return {}
+    if anchors is not None and relevance.keys() <= anchors and all(
+            grade.__class__ is int and 1 <= grade <= 5 for grade in relevance.values()):
+        grades = dict(relevance)  # the usual line: every grade valid, so _checked_grades would keep them all
+    else:
+        grades = _checked_grades(relevance, anchors, file, line, report)
+    if anchors is not None and record["error"] is None and len(grades) < len(anchors):
+        report.add(file, "ranker_missing_relevance", line, f"{len(anchors) - len(grades)} of {len(anchors)} sections ungraded")
+    return grades
+
+
+def _checked_grades(relevance: dict, anchors: set[str] | None, file: str, line: int, report: _Report) -> dict[str, int]:
     grades: dict[str, int] = {}
     for anchor, grade in relevance.items():
         if anchors is not None and anchor not in anchors:
@@ -121,8 +137,6 @@ def _grades(record: dict, anchors: set[str] | None, file: str, line: int, report
             report.add(file, "ranker_invalid_grade", line, f"{anchor}: {grade!r}")
         else:
             grades[anchor] = grade
-    if anchors is not None and record["error"] is None and len(grades) < len(anchors):
-        report.add(file, "ranker_missing_relevance", line, f"{len(anchors) - len(grades)} of {len(anchors)} sections ungraded")
     return grades
 
 
@@ -216,11 +230,15 @@ def _ingest_run(run_dir: Path, state: dict, rows: _Rows, report: _Report) -> Non
                  prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
                  completion_tokens=_int_or_none(usage.get("completion_tokens")),
                  error=None if ok else str(record["error"]))
-        for letter, rank in sorted((ranks or {}).items()):
-            rows.add("ranker_ranks", run_id=run_id, prompt_id=prompt_id, letter=letter, rank=rank)
+        if ranks:
+            letters = sorted(ranks)
+            rows.extend("ranker_ranks", run_id=[run_id] * len(letters), prompt_id=[prompt_id] * len(letters),
+                        letter=letters, rank=[ranks[letter] for letter in letters])
         # A failed line's relevance is not trusted: the reply that carried it was rejected.
-        for anchor, grade in (_grades(record, anchors, results_file, number, report) if ok else {}).items():
-            rows.add("section_relevance", run_id=run_id, prompt_id=prompt_id, anchor=anchor, grade=grade)
+        grades = _grades(record, anchors, results_file, number, report) if ok else {}
+        if grades:
+            rows.extend("section_relevance", run_id=[run_id] * len(grades), prompt_id=[prompt_id] * len(grades),
+                        anchor=list(grades), grade=list(grades.values()))
 
     n_prompts = len(chosen)
     stated = manifest["counts"]

@@ -192,3 +192,21 @@ def test_other_spec_version_uses_the_local_cache(con, tmp_path, monkeypatch):
     versions = dict(con.execute("SELECT spec_version, count(*) FROM spec_sections GROUP BY 1").fetchall())
     assert versions == {"2025-04-11": 71, "2025-09-12": 77}
     assert con.execute("SELECT anchor FROM section_relevance").fetchall() == [("no_other_objectives",)]
+
+
+def test_grades_that_are_not_plain_integers_1_to_5_are_dropped_the_rest_kept_as_given(con, tmp_path):
+    # Most lines grade every section validly and are taken whole; any other line is checked grade by grade.
+    lines = [result("p1", relevance={a: 1 + i % 5 for i, a in enumerate(ANCHORS)}),
+             result("p2", relevance={**{a: 2 for a in ANCHORS}, ANCHORS[0]: True}),
+             result("ghost", relevance={**{a: 5 for a in ANCHORS}, ANCHORS[1]: 2.0}),
+             result("p3", relevance={**{a: 4 for a in ANCHORS[:10]}, ANCHORS[2]: 0, ANCHORS[3]: "4"})]
+    run = write_run(tmp_path, "grades", manifest("grades", counts={"prompts": 4, "ok": 4, "failed": 0}), lines)
+    found = checks(ingest_runs(con, [run]))
+    assert found == {("grades", "ranker_invalid_grade"): 4, ("grades", "ranker_missing_relevance"): 3,
+                     ("grades", "ranker_prompt_not_in_store"): 1, ("grades", "ranker_run_ingested"): 4}
+    stored = con.execute("SELECT prompt_id, anchor, grade FROM section_relevance").fetchall()
+    expected = [(line["prompt_id"], a, g) for line in lines for a, g in line["relevance"].items()
+                if type(g) is int and 1 <= g <= 5]
+    assert sorted(stored) == sorted(expected) and len(stored) == 71 + 70 + 70 + 8
+    ranks = con.execute("SELECT prompt_id, letter, rank FROM ranker_ranks ORDER BY ALL").fetchall()
+    assert ranks == [(p, x, r) for p in ("ghost", "p1", "p2", "p3") for x, r in zip("ABCD", (3, 1, 2, 3))]

@@ -215,3 +215,63 @@ def test_arbitrary_bad_records_never_crash_and_every_row_is_accounted_for(values
     rejected = sum(n for (file, check), n in validated.report.counts.items()
                    if file == COMPARISONS and CHECKS[check][0] == "rejected")
     assert rejected == units[COMPARISONS, "rows"]["rejected"] + units[COMPARISONS, "assessments"]["rejected"]
+
+
+def _copies_with_variants(records: list[Record], key: str) -> list[Record]:
+    """The records again, each assessment (or merged row) followed by variants the copy short-cut must not hide."""
+    variants = [
+        lambda a: a,  # an identical second copy
+        lambda a: {**a, "importance": "  " + str(a.get("importance"))},  # same label after NFKC and strip
+        lambda a: {**a, "conversation_id": None},
+        lambda a: {**a, "conversation_id": 7},
+        lambda a: {**a, "annotator_id": "someone else"},
+        lambda a: {**a, "ranking_blocks": {**a["ranking_blocks"], "personal": []}},
+        lambda a: {**a, "ranking_blocks": {**a["ranking_blocks"], "world": [{"ranking": "A>B>C>E"}]}},
+        lambda a: {**a, "subjectivity": 5},
+    ]
+    out = []
+    for record in records:
+        row = json.loads(json.dumps(record.value))
+        if key == "assessments":
+            row["assessments"] = [v(a) for a in row["assessments"] for v in variants]
+            out.append(Record(line=record.line, value=row))
+        else:
+            out += [Record(line=record.line, value=v(row)) for v in variants]
+    return out
+
+
+def test_copies_of_canonical_assessments_validate_exactly_as_if_parsed_again(monkeypatch):
+    # annotators.jsonl and the merged file reuse the canonical parse when a copy repeats it field for field;
+    # with that short-cut switched off every copy is parsed from scratch, and nothing may change.
+    from core import config, validate
+    from core.source import iter_records
+
+    release = open_release(resolve_source(str(RELEASE_TINY)))
+    comparisons, annotators, merged = (list(iter_records(release, c)) for c in config.HF_CONFIGS)
+    annotators = _copies_with_variants(annotators, "assessments")
+    merged = _copies_with_variants(merged, "row")
+    fast = validate_release(comparisons, annotators, merged)
+    monkeypatch.setattr(validate, "_copy_of", lambda obj, candidates: None)
+    slow = validate_release(comparisons, annotators, merged)
+    assert fast.tables == slow.tables
+    assert fast.report.rows() == slow.report.rows() and fast.report.units == slow.report.units
+    counts = _counts(fast)
+    assert counts["annotators.jsonl", "annotators_assessment_mismatch"] > 0
+    assert counts[MERGED, "merged_not_in_comparisons"] > 0 and counts[MERGED, "wrong_type"] > 0
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_paused_restores_the_collector_even_when_validation_fails(enabled):
+    import gc
+
+    from core.validate import gc_paused
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError), gc_paused():
+            assert not gc.isenabled()
+            raise RuntimeError("boom")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
