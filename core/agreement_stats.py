@@ -1,18 +1,13 @@
-"""Crowd-versus-ranker agreement for one ranker run: overall, by section, by group, by section × group, per prompt.
-
-Every estimate is a mean of per-assessment agreement over a set of assessments. Each set is written as
-(estimate id, participant) entries holding the participant's sum of values and count of values in it, so all
-estimates — and their cluster bootstraps — come from the same few array operations.
-"""
+"""Crowd-versus-ranker agreement for one ranker run: overall, by section, by group, by section × group, per prompt."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from core import config, metrics
+from core import bootstrap, config, metrics
 from core.aggregates import GROUP_FIELDS, Release
-from core.bootstrap import cluster_ratio_intervals
+from core.bootstrap import ratio_intervals, resample_counts, resampled_sums
 
 THRESHOLDS = config.THRESHOLDS
 COMBOS = [(block, metric) for block in config.BLOCKS for metric in config.METRICS]
@@ -20,7 +15,12 @@ COMBOS = [(block, metric) for block in config.BLOCKS for metric in config.METRIC
 
 @dataclass
 class Layout:
-    """How estimate ids are laid out for one run: overall, groups, sections × thresholds, and their product."""
+    """Estimates of one run as a grid per combo: base rows × participant masks.
+
+    Base row 0 is each participant's own assessments, row 1 + t·S + s section s at threshold t; mask 0 keeps
+    every participant, mask 1 + level only that group level's. So (0, 0) is overall, (0, 1 + level) a group,
+    (1 + st, 0) a section and (1 + st, 1 + level) a section × group.
+    """
 
     anchors: np.ndarray
     field_offset: dict[str, int]
@@ -33,20 +33,8 @@ class Layout:
         return len(THRESHOLDS) * len(self.anchors)
 
     @property
-    def group_base(self) -> int:
-        return 1
-
-    @property
-    def section_base(self) -> int:
-        return 1 + self.n_levels
-
-    @property
-    def section_group_base(self) -> int:
-        return 1 + self.n_levels + self.n_st
-
-    @property
-    def size(self) -> int:
-        return self.section_group_base + self.n_st * self.n_levels
+    def shape(self) -> tuple[int, int, int]:
+        return len(COMBOS), 1 + self.n_st, 1 + self.n_levels
 
 
 def _layout(release: Release, anchors: np.ndarray) -> Layout:
@@ -72,32 +60,63 @@ def _assessments_of(prompts: np.ndarray, release: Release) -> tuple[np.ndarray, 
     return row, by_prompt[starts[prompts][row] + within]
 
 
-def _memberships(release: Release, layout: Layout, rel_prompt, rel_section, rel_grade):
-    """(assessment, estimate id) rows for every estimate; plus the (prompt, section-threshold) rows."""
-    n = len(release.prompt)
+def _section_rows(layout: Layout, rel_prompt, rel_section, rel_grade) -> tuple[np.ndarray, np.ndarray]:
+    """(prompt, section-threshold) rows: every prompt graded at or above each threshold."""
     st_prompt, st_id = [], []
     for t_idx, t in enumerate(THRESHOLDS):
         keep = rel_grade >= t
         st_prompt.append(rel_prompt[keep])
         st_id.append(t_idx * len(layout.anchors) + rel_section[keep])
-    st_prompt, st_id = np.concatenate(st_prompt), np.concatenate(st_id)
-    row, st_assessment = _assessments_of(st_prompt, release)
-    st_of_assessment = st_id[row]
+    return np.concatenate(st_prompt), np.concatenate(st_id)
 
-    a_parts = [np.arange(n), st_assessment]
-    e_parts = [np.zeros(n, dtype=np.int64), layout.section_base + st_of_assessment]
+
+def _masks(release: Release, layout: Layout) -> np.ndarray:
+    """Participant × mask membership (mask 0: everyone; 1 + level: that group level)."""
+    members = np.zeros((len(release.participant_ids), 1 + layout.n_levels))
+    members[:, 0] = 1
     for field in GROUP_FIELDS:
         code = release.groups[field][0]
-        level = code[release.participant]
-        known = level >= 0
-        flat = layout.field_offset[field] + level
-        a_parts.append(np.flatnonzero(known))
-        e_parts.append(layout.group_base + flat[known])
-        known_st = known[st_assessment]
-        a_parts.append(st_assessment[known_st])
-        e_parts.append(layout.section_group_base + st_of_assessment[known_st] * layout.n_levels
-                       + flat[st_assessment[known_st]])
-    return np.concatenate(a_parts), np.concatenate(e_parts), st_prompt, st_id
+        known = np.flatnonzero(code >= 0)
+        members[known, 1 + layout.field_offset[field] + code[known]] = 1
+    return members
+
+
+def _ordered_sums(base: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Σ of each base row per mask, added participant by participant in index order.
+
+    The estimates were always sums over (estimate, participant) entries in that order; keeping it keeps every
+    published estimate identical to the last bit.
+    """
+    out = np.zeros((members.shape[1], len(base)))
+    columns = np.ascontiguousarray(base.T)
+    for person, masks in enumerate(members):
+        out[np.flatnonzero(masks)] += columns[person]
+    return out.T
+
+
+def _intervals(num: np.ndarray, cnt: np.ndarray, n_ass: np.ndarray, members: np.ndarray, b: int, seed: int):
+    """(low, high) per (base row, mask) with assessments; NaN elsewhere."""
+    low, high = np.full(n_ass.shape, np.nan), np.full(n_ass.shape, np.nan)
+    masks, rows = np.nonzero(n_ass.T > 0)  # mask-major
+    if len(rows) == 0:
+        return low, high
+    weights = resample_counts(num.shape[1], b, seed, np.float32)
+    num32, cnt32, keep = num.astype(np.float32), cnt.astype(np.float32), members.T.astype(np.float32)
+    counts = np.empty((len(rows), b), dtype=np.float32)
+    for mask in np.unique(masks):
+        # Resampled counts are whole numbers below 2^24, exact in float32 in any order: use only the mask's
+        # participants. The value sums keep the product over everyone: their rounding is published.
+        at, who = np.flatnonzero(masks == mask), np.flatnonzero(keep[mask])
+        counts[at] = resampled_sums(cnt32[np.ix_(rows[at], who)], weights[who])
+    step = max(64, bootstrap.CELLS // max(num.shape[1], 1))  # estimates per block, bounding it at CELLS cells
+    for i in range(0, len(rows), step):
+        r, m = rows[i:i + step], masks[i:i + step]
+        block = num32[r]
+        for mask in np.unique(m):  # m is sorted: each mask is one run of rows
+            start, stop = np.searchsorted(m, [mask, mask + 1])
+            block[start:stop] *= keep[mask]
+        low[r, m], high[r, m] = ratio_intervals(block, counts[i:i + step], weights)
+    return low, high
 
 
 def _section_ranks(est, low, high, eligible):
@@ -171,83 +190,78 @@ def run_tables(run_id: str, release: Release, crowd, ranker: dict, relevance: di
     anchors, section = np.unique(relevance["anchor"].astype(str), return_inverse=True)
     rpos, rhit = _prompt_index(release, relevance["prompt_id"])
     layout = _layout(release, anchors)
-    a_rows, e_rows, st_prompt, st_id = _memberships(
-        release, layout, rpos[rhit], section[rhit].astype(np.int64), relevance["grade"][rhit].astype(np.int64)
-    )
-    keys, inverse = np.unique(e_rows * n_people + release.participant[a_rows], return_inverse=True)
-    entry_estimate, entry_person = keys // n_people, keys % n_people
+    st_prompt, st_id = _section_rows(
+        layout, rpos[rhit], section[rhit].astype(np.int64), relevance["grade"][rhit].astype(np.int64))
+    row, st_assessment = _assessments_of(st_prompt, release)
+    st_cell = st_id[row] * n_people + release.participant[st_assessment]
 
     at_assessment = ranker_ranks[release.prompt]
-    values, parts = {}, []
-    for combo_idx, (block, metric) in enumerate(COMBOS):
+    values, n_prompts_st, num, cnt = {}, [], [], []
+    for block, metric in COMBOS:
         value, defined = metrics.AGREEMENT_METRICS[metric](release.ranks[block], at_assessment)
         values[(block, metric)] = (value, defined)
-        num = np.bincount(inverse, weights=(value * defined)[a_rows], minlength=len(keys))
-        cnt = np.bincount(inverse, weights=defined[a_rows].astype(float), minlength=len(keys))
-        keep = cnt > 0
         per_prompt = np.bincount(release.prompt, weights=defined, minlength=n_prompts) > 0
-        n_prompts_st = np.bincount(st_id, weights=per_prompt[st_prompt], minlength=layout.n_st)
-        parts.append((combo_idx * layout.size + entry_estimate[keep], num[keep], cnt[keep],
-                      entry_person[keep], n_prompts_st))
-    est_id = np.concatenate([p[0] for p in parts])
-    num = np.concatenate([p[1] for p in parts])
-    cnt = np.concatenate([p[2] for p in parts])
-    total = len(COMBOS) * layout.size
-    sums = np.bincount(est_id, weights=num, minlength=total)
-    n_ass = np.bincount(est_id, weights=cnt, minlength=total)
-    n_part = np.bincount(est_id, minlength=total)
-    estimate = np.divide(sums, n_ass, out=np.full(total, np.nan), where=n_ass > 0)
-    person = np.concatenate([p[3] for p in parts])
-    low, high = cluster_ratio_intervals(est_id, person, num, cnt, total, n_people, b, seed)
-
-    def stats(ids: np.ndarray) -> dict[str, np.ndarray]:
-        return {"estimate": estimate[ids], "ci_low": low[ids], "ci_high": high[ids],
-                "n_participants": n_part[ids], "n_assessments": n_ass[ids].astype(np.int64)}
+        n_prompts_st.append(np.bincount(st_id, weights=per_prompt[st_prompt], minlength=layout.n_st))
+        # Base rows per participant, each summed over its assessments in the order it always was.
+        for out_rows, weight in ((num, value * defined), (cnt, defined.astype(float))):
+            out_rows.append(np.bincount(release.participant, weights=weight, minlength=n_people))
+            out_rows.extend(np.bincount(st_cell, weights=weight[st_assessment], minlength=layout.n_st * n_people
+                                        ).reshape(layout.n_st, n_people))
+    num, cnt = np.array(num), np.array(cnt)
+    members = _masks(release, layout)
+    # Whole-number totals are exact in any order; only the sums of values depend on it.
+    n_ass = (cnt @ members).reshape(layout.shape)
+    n_part = ((cnt > 0) @ members).astype(np.int64).reshape(layout.shape)
+    estimate = np.divide(_ordered_sums(num, members).reshape(layout.shape), n_ass,
+                         out=np.full(layout.shape, np.nan), where=n_ass > 0)
+    low, high = (x.reshape(layout.shape) for x in _intervals(num, cnt, n_ass.reshape(len(num), -1), members, b, seed))
 
     out: dict[str, list[dict]] = {k: [] for k in (
         "agreement_overall", "agreement_section", "agreement_group", "agreement_section_group", "participant_agreement")}
     n_sections = len(anchors)
-    for combo_idx, (block, metric) in enumerate(COMBOS):
-        base = combo_idx * layout.size
-        head = {"run_id": run_id, "block": block, "metric": metric}
-        overall = np.array([base])[n_ass[[base]] > 0]
-        out["agreement_overall"].append({**_constant(head, len(overall)), **stats(overall)})
 
-        level = np.arange(layout.n_levels)
-        level = level[n_ass[base + layout.group_base + level] > 0]
+    def stats(c: int, r: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
+        return {"estimate": estimate[c, r, m], "ci_low": low[c, r, m], "ci_high": high[c, r, m],
+                "n_participants": n_part[c, r, m], "n_assessments": n_ass[c, r, m].astype(np.int64)}
+
+    for c, (block, metric) in enumerate(COMBOS):
+        head = {"run_id": run_id, "block": block, "metric": metric}
+        overall = np.flatnonzero(n_ass[c, :1, 0] > 0)
+        out["agreement_overall"].append({**_constant(head, len(overall)), **stats(c, overall, overall)})
+
+        level = np.flatnonzero(n_ass[c, 0, 1:] > 0)
         out["agreement_group"].append({
             **_constant(head, len(level)), "field": layout.field_of_level[level], "level": layout.level_name[level],
-            **stats(base + layout.group_base + level)})
+            **stats(c, np.zeros_like(level), 1 + level)})
 
         for t_idx, threshold in enumerate(THRESHOLDS):
             st = t_idx * n_sections + np.arange(n_sections)
-            ids = base + layout.section_base + st
-            eligible = (n_part[ids] >= config.MIN_PARTICIPANTS) & np.isfinite(estimate[ids])
-            rank, best, worst, tie = _section_ranks(estimate[ids], low[ids], high[ids], eligible)
-            shown = n_ass[ids] > 0
+            r = 1 + st
+            eligible = (n_part[c, r, 0] >= config.MIN_PARTICIPANTS) & np.isfinite(estimate[c, r, 0])
+            rank, best, worst, tie = _section_ranks(estimate[c, r, 0], low[c, r, 0], high[c, r, 0], eligible)
+            shown = n_ass[c, r, 0] > 0
             out["agreement_section"].append({
                 **_constant({**head, "threshold": threshold}, int(shown.sum())),
-                "anchor": anchors[shown].astype(object), **stats(ids[shown]),
-                "n_prompts": parts[combo_idx][4][st][shown].astype(np.int64),
+                "anchor": anchors[shown].astype(object), **stats(c, r[shown], np.zeros(int(shown.sum()), np.int64)),
+                "n_prompts": n_prompts_st[c][st][shown].astype(np.int64),
                 "rank": rank[shown], "rank_best": best[shown], "rank_worst": worst[shown], "tie_group": tie[shown]})
 
-            cell = (st[:, None] * layout.n_levels + np.arange(layout.n_levels)[None, :]).ravel()
-            cell = cell[n_ass[base + layout.section_group_base + cell] > 0]
+            cell_st, cell_level = np.nonzero(n_ass[c, r, 1:] > 0)  # section-major, then level: the stored order
             out["agreement_section_group"].append({
-                **_constant({**head, "threshold": threshold}, len(cell)),
-                "anchor": anchors[(cell // layout.n_levels) % n_sections].astype(object),
-                "field": layout.field_of_level[cell % layout.n_levels],
-                "level": layout.level_name[cell % layout.n_levels],
-                **stats(base + layout.section_group_base + cell)})
+                **_constant({**head, "threshold": threshold}, len(cell_st)),
+                "anchor": anchors[cell_st].astype(object),
+                "field": layout.field_of_level[cell_level],
+                "level": layout.level_name[cell_level],
+                **stats(c, r[cell_st], 1 + cell_level)})
 
-        # Per participant: the overall estimate's entries are exactly each participant's own sums.
-        est_ids, sums_p, cnt_p, person = parts[combo_idx][:4]
-        mine = est_ids == base
+        # Per participant: base row 0 holds each participant's own sums.
+        own = c * (1 + layout.n_st)
+        person = np.flatnonzero(cnt[own] > 0)
         out["participant_agreement"].append({
-            **_constant(head, int(mine.sum())),
-            "annotator_id": release.participant_ids[person[mine]].astype(object),
-            "n_assessments": cnt_p[mine].astype(np.int64),
-            "mean_agreement": sums_p[mine] / cnt_p[mine]})
+            **_constant(head, len(person)),
+            "annotator_id": release.participant_ids[person].astype(object),
+            "n_assessments": cnt[own, person].astype(np.int64),
+            "mean_agreement": num[own, person] / cnt[own, person]})
     tables = {k: {c: np.concatenate([p[c] for p in v]) for c in v[0]} for k, v in out.items()}
     tables["prompt_ranker"] = _prompt_ranker(run_id, release, crowd, ranker_ranks, ranker_text, matched, values)
     return tables

@@ -1,37 +1,83 @@
 """Cluster bootstrap over participants for ratio-of-sums estimates, vectorised over replicates and estimates."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 CI_LEVEL = 0.95
-# Cells (estimates × participants) per dense block of work: bounds each block at ~32 MB of float32.
+# Cells (estimates × participants) per dense block of work: bounds each block at ~16 MB of float32.
 CELLS = 4_000_000
 
 
-def resample_counts(n: int, b: int, seed: int) -> np.ndarray:
+def resample_counts(n: int, b: int, seed: int, dtype=np.float64) -> np.ndarray:
     """n × B matrix: how often each of n participants is drawn when n are drawn with replacement, per replicate."""
     rng = np.random.default_rng([seed, n])
     draws = rng.integers(0, n, size=(b, n))
     # Participant-major layout: each replicate is a column, so one participant's counts are one row.
     flat = (draws * b + np.arange(b)[:, None]).ravel()
-    return np.bincount(flat, minlength=n * b).reshape(n, b).astype(np.float64)
+    return np.bincount(flat, minlength=n * b).reshape(n, b).astype(dtype)
+
+
+def resampled_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """rows @ weights (k × B) in float32 through BLAS's matrix–matrix product.
+
+    The rounding of these float32 sums is part of the published intervals, so every estimate's row goes through
+    this same product over all participants. An element does not depend on which other rows share the call (in
+    OpenBLAS's blocked kernel; products under 10^6 multiply–adds, in tiny test stores, take a small-matrix kernel),
+    but a single row would take the vector product, which rounds differently: it is padded to two rows.
+    """
+    if len(rows) == 1:
+        return (np.vstack([rows, np.zeros_like(rows)]) @ weights)[:1]
+    return rows @ weights
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    # numpy's quantile interpolation step for step (it switches formula at t = 0.5), so bounds match it bit for bit.
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval per row of a k × B replicate matrix (linear interpolation); NaN replicates are skipped."""
-    q = ((1 - level) / 2, (1 + level) / 2)
-    low, high = np.full(len(replicates), np.nan), np.full(len(replicates), np.nan)
-    gaps = np.isnan(replicates).any(axis=1)
-    if (~gaps).any():
-        low[~gaps], high[~gaps] = np.quantile(replicates[~gaps], q, axis=1)
+    """Percentile interval per row of a k × B replicate matrix, as np.quantile's default 'linear' method.
+
+    NaN replicates are skipped, as np.nanquantile does; a row of NaN only gets NaN.
+    """
+    q = np.array([(1 - level) / 2, (1 + level) / 2])
+    b = replicates.shape[1]
+    count = b - np.isnan(replicates).sum(axis=1)
+    out = np.full((2, len(replicates)), np.nan)
+    full = (count == b) & (count > 0)
+    if full.any():
+        # Rows with all B replicates share their order statistics' positions: one partition around them.
+        at = (b - 1) * q
+        lo = np.floor(at).astype(np.intp)
+        hi = np.minimum(lo + 1, b - 1)
+        part = replicates[full]  # a copy: partitioned in place
+        part.partition(np.unique(np.r_[lo, hi]), axis=1)
+        out[:, full] = _lerp(part[:, lo].T, part[:, hi].T, (at - lo)[:, None])
+    gaps = (count < b) & (count > 0)
     if gaps.any():
-        # A replicate that drew nobody from a small group has no ratio; such groups are never shown anyway.
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            low[gaps], high[gaps] = np.nanquantile(replicates[gaps], q, axis=1)
-    return low, high
+        # A replicate that drew nobody from a small group has no ratio (such groups are never shown): sort, NaN
+        # last, and interpolate within each row's own count of values.
+        m = count[gaps]
+        ordered = replicates[gaps]  # a copy: sorted in place
+        ordered.sort(axis=1)
+        at = (m - 1) * q[:, None]
+        lo = np.floor(at).astype(np.intp)
+        hi = np.minimum(lo + 1, m - 1)
+        rows = np.arange(len(m))
+        out[:, gaps] = _lerp(ordered[rows, lo], ordered[rows, hi], at - lo)
+    return out[0], out[1]
+
+
+def ratio_intervals(num_rows: np.ndarray, cnt_resampled: np.ndarray, weights: np.ndarray):
+    """95% percentile intervals of Σ num / Σ cnt per row of float32 sums per participant (k × n).
+
+    `cnt_resampled` (k × B) holds the counts' resampled sums: whole numbers, exact in float32 in any order, so the
+    caller may form them from just the participants a row can contain.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = np.divide(resampled_sums(num_rows, weights), cnt_resampled, dtype=np.float64)
+    return percentile_interval(ratios)
 
 
 def cluster_ratio_intervals(
@@ -52,24 +98,18 @@ def cluster_ratio_intervals(
     if len(estimate) == 0:
         return low, high
     # float32 halves the cost of the products; sums of at most a few hundred thousand small counts stay exact.
-    weights = resample_counts(n_clusters, b, seed).astype(np.float32)
-    order = np.argsort(estimate, kind="stable")
-    estimate, cluster, num, cnt = estimate[order], cluster[order], num[order], cnt[order]
-    used, first = np.unique(estimate, return_index=True)
-    bounds = np.r_[first, len(estimate)]
+    weights = resample_counts(n_clusters, b, seed, np.float32)
+    used, local = np.unique(estimate, return_inverse=True)
+    order = np.argsort(local, kind="stable")
+    local, cluster, num, cnt = local[order], cluster[order], num[order], cnt[order]
     rows = max(64, CELLS // max(n_clusters, 1))  # estimates per block, bounding the block at CELLS cells
     for start in range(0, len(used), rows):
         ids = used[start:start + rows]
-        take = slice(bounds[start], bounds[min(start + rows, len(used))])
-        local = np.searchsorted(ids, estimate[take])
-        k = len(ids)
-        block = np.zeros((2 * k, n_clusters), dtype=np.float32)
-        block[local, cluster[take]] = num[take]
-        block[k + local, cluster[take]] = cnt[take]
-        resampled = block @ weights  # rows 0..k-1: resampled sums; k..2k-1: resampled counts (2k × B)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratios = resampled[:k].astype(np.float64) / resampled[k:]
-        low[ids], high[ids] = percentile_interval(ratios)
+        take = slice(*np.searchsorted(local, [start, start + len(ids)]))
+        block = np.zeros((2, len(ids), n_clusters), dtype=np.float32)
+        block[0, local[take] - start, cluster[take]] = num[take]
+        block[1, local[take] - start, cluster[take]] = cnt[take]
+        low[ids], high[ids] = ratio_intervals(block[0], resampled_sums(block[1], weights), weights)
     return low, high
 
 

@@ -30,8 +30,12 @@ def count_pairs(first: np.ndarray, second: np.ndarray, n_second: int, n_first: i
 def order_strings(order: np.ndarray) -> np.ndarray:
     """Ranking-grammar text per row of tie-group positions; None for rows without a ranking."""
     out = np.full(len(order), None, dtype=object)
-    for i in np.flatnonzero(metrics.present(order)):
-        out[i] = format_ranking(dict(zip(config.LETTERS, order[i].tolist())))
+    ok = metrics.present(order)
+    if ok.any():
+        # At most 75 distinct orders of four letters: format each once.
+        distinct, which = np.unique(order[ok], axis=0, return_inverse=True)
+        text = [format_ranking(dict(zip(config.LETTERS, row.tolist()))) for row in distinct]
+        out[ok] = np.array(text, dtype=object)[which.ravel()]
     return out
 
 
@@ -65,18 +69,19 @@ def _country_tables(release, block: str, pi: np.ndarray, part: np.ndarray, top: 
     }
 
     eligible = (people >= config.MIN_PARTICIPANTS) & (singles > 0)
-    share = np.divide(firsts, singles[..., None], out=np.zeros(firsts.shape), where=singles[..., None] > 0)
-    tv = metrics.total_variation(share[:, :, None, :], share[:, None, :, :])
-    upper = np.triu(np.ones((n_c, n_c), dtype=bool), k=1)
-    both = eligible[:, :, None] & eligible[:, None, :] & upper
-    tv = np.where(both, tv, -1.0).reshape(n_prompts, n_c * n_c)
-    best = tv.argmax(axis=1)  # first maximum: pairs are in alphabetical order of the alpha-3 codes
     n_eligible = eligible.sum(axis=1)
-    divergence = np.where(n_eligible >= 2, tv[np.arange(n_prompts), best], np.nan)
+    some = np.flatnonzero(n_eligible >= 2)  # prompts with two countries to compare
+    ok = eligible[some]
+    share = np.divide(firsts[some], singles[some, :, None], out=np.zeros((len(some), n_c, N)),
+                      where=singles[some, :, None] > 0)
+    first, second = np.triu_indices(n_c, k=1)  # each pair of countries once, in alphabetical order of alpha-3 codes
+    tv = np.where(ok[:, first] & ok[:, second], metrics.total_variation(share[:, first], share[:, second]), -1.0)
+    best = tv.argmax(axis=1) if len(some) else np.zeros(0, dtype=np.int64)  # first maximum
+    divergence = np.full(n_prompts, np.nan)
+    divergence[some] = tv[np.arange(len(some)), best]
     pair = np.full(n_prompts, None, dtype=object)
-    for p in np.flatnonzero(n_eligible >= 2):
-        a, b = divmod(int(best[p]), n_c)
-        pair[p] = f"{levels[a]}–{levels[b]}"
+    for p, k in zip(some, best):
+        pair[p] = f"{levels[first[k]]}–{levels[second[k]]}"
     return rows, divergence, pair, n_eligible
 
 

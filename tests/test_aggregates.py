@@ -9,11 +9,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from tests.planted_store import plant
 
-from core import config
+from core import bootstrap, config
 from core.aggregates import build_aggregates
 from core.commands.stats import read_stats
+from core.prompt_stats import order_strings
+from tests.planted_store import plant
 
 B = 200
 
@@ -152,6 +153,12 @@ def test_hand_prompt_ranker(hand):
     assert p2["crowd_ranker_pairwise"] == 0.0 and p2["top_differs"] is True and p2["n_participants"] == 1
 
 
+def test_order_strings_formats_every_row_and_skips_missing_ones():
+    order = np.array([[1, 2, 3, 4], [0, 0, 0, 0], [2, 1, 1, 3], [1, 2, 3, 4], [1, 1, 1, 1], [4, 3, 2, 1]])
+    assert order_strings(order).tolist() == ["A>B>C>D", None, "B=C>A>D", "A>B>C>D", "A=B=C=D", "D>C>B>A"]
+    assert order_strings(np.zeros((0, 4), dtype=np.int64)).tolist() == []
+
+
 def test_zero_runs_fill_crowd_tables_only():
     con = hand_store(with_run=False)
     for table in ("agreement_overall", "agreement_section", "agreement_group", "agreement_section_group",
@@ -238,6 +245,39 @@ def test_planted_country_divergence_matches_a_direct_count(planted):
                    "WHERE prompt_id='p0000' AND block='world'")
     assert got["n_countries_eligible"] == len(eligible) >= 2
     assert got["country_divergence"] == pytest.approx(best[0]) and got["country_divergence_pair"] == best[1]
+
+
+@pytest.mark.parametrize("table, field", [("agreement_section", None), ("agreement_section_group", "country"),
+                                          ("agreement_section_group", "age")])
+def test_planted_intervals_equal_the_entry_by_entry_bootstrap(planted, table, field):
+    # Rebuild each estimate's (estimate, participant) entries straight from the tables and bootstrap them with the
+    # general routine. Top-choice agreement is 0/1, so every sum is a whole number and must match exactly.
+    con, _ = planted
+    group = f"p.{field}" if field else "'all'"
+    entries = con.execute(f"""
+        WITH rel AS (SELECT prompt_id, anchor, max(grade) AS grade FROM section_relevance GROUP BY ALL),
+        v AS (SELECT a.prompt_id, a.annotator_id,
+                     CASE WHEN a.world_ranking = 'A=B=C=D' THEN NULL WHEN a.world_ranking = r.ranking THEN 1.0
+                          ELSE 0.0 END AS value
+              FROM assessments a JOIN ranker_rankings r USING (prompt_id))
+        SELECT rel.anchor, {group} AS level, v.annotator_id, sum(v.value)::DOUBLE AS num, count(v.value) AS cnt
+        FROM v JOIN rel USING (prompt_id) JOIN annotators p USING (annotator_id)
+        WHERE rel.grade >= 4 AND v.value IS NOT NULL AND {group} IS NOT NULL
+        GROUP BY ALL ORDER BY ALL""").fetchall()
+    people = sorted({r[0] for r in con.execute("SELECT annotator_id FROM assessments").fetchall()})
+    keys = sorted({(r[0], r[1]) for r in entries})
+    estimate = np.array([keys.index((r[0], r[1])) for r in entries])
+    cluster = np.array([people.index(r[2]) for r in entries])
+    num, cnt = np.array([r[3] for r in entries]), np.array([r[4] for r in entries], dtype=float)
+    low, high = bootstrap.cluster_ratio_intervals(estimate, cluster, num, cnt, len(keys), len(people), 500, seed=7)
+    where = "AND field = ?" if field else ""
+    stored = {(r[0], r[1] if field else "all"): r[2:] for r in con.execute(
+        f"SELECT anchor, {'level' if field else 'NULL'}, estimate, ci_low, ci_high, n_participants FROM {table} "
+        f"WHERE block = 'world' AND metric = 'top' AND threshold = 4 {where}", [field] if field else []).fetchall()}
+    assert set(stored) == set(keys) and len(keys) >= 20
+    for i, key in enumerate(keys):
+        mine = estimate == i
+        assert stored[key] == (num[mine].sum() / cnt[mine].sum(), low[i], high[i], mine.sum()), key
 
 
 def test_stats_command_reads_the_stored_rows(planted):

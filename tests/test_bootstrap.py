@@ -6,6 +6,9 @@ import pytest
 
 from core import bootstrap
 
+# The probabilities exactly as the code forms them ((1 − 0.95) / 2 is not the float 0.025).
+Q95 = ((1 - 0.95) / 2, (1 + 0.95) / 2)
+
 
 def test_resample_counts_draw_n_clusters_per_replicate():
     w = bootstrap.resample_counts(7, 500, seed=3)
@@ -21,8 +24,43 @@ def test_percentile_interval_matches_numpy_linear_quantiles():
     rng = np.random.default_rng(0)
     reps = rng.normal(size=(5, 1000))
     low, high = bootstrap.percentile_interval(reps)
-    expected = np.quantile(reps, [0.025, 0.975], axis=1)
-    assert np.allclose(low, expected[0]) and np.allclose(high, expected[1])
+    expected = np.quantile(reps, Q95, axis=1)
+    assert np.array_equal(low, expected[0]) and np.array_equal(high, expected[1])
+    # Planted: 0…999 in any order puts the bounds at positions 24.975 and 974.025.
+    low, high = bootstrap.percentile_interval(rng.permutation(np.arange(1000.0))[None, :])
+    assert (low[0], high[0]) == pytest.approx((24.975, 974.025), abs=1e-9)
+
+
+def test_percentile_interval_skips_nan_replicates_as_nanquantile_does():
+    rng = np.random.default_rng(1)
+    reps = np.round(rng.normal(size=(8, 1000)), 2)  # rounding makes ties
+    reps[1, rng.choice(1000, 37, replace=False)] = np.nan
+    reps[2, :999] = np.nan  # one value left: both bounds are that value
+    reps[3] = np.nan  # nothing left: no interval
+    reps[4, ::2] = np.nan
+    low, high = bootstrap.percentile_interval(reps)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanquantile(reps, Q95, axis=1)
+    # Bit for bit: the stored intervals must not move when the implementation does.
+    assert np.array_equal(low, expected[0], equal_nan=True) and np.array_equal(high, expected[1], equal_nan=True)
+    assert low[2] == high[2] == reps[2, 999] and np.isnan(low[3]) and np.isnan(high[3])
+    for level in (0.5, 0.9):
+        got = bootstrap.percentile_interval(reps, level)
+        with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+            want = np.nanquantile(reps, [(1 - level) / 2, (1 + level) / 2], axis=1)
+        assert np.array_equal(got[0], want[0], equal_nan=True) and np.array_equal(got[1], want[1], equal_nan=True)
+
+
+def test_resampled_sums_do_not_depend_on_the_other_rows():
+    # float32 sums of non-integers round differently in another order; a row alone must give the same bits. (Sizes
+    # as in a store: participants × replicates above 10^6, where OpenBLAS always takes its blocked kernel.)
+    rng = np.random.default_rng(2)
+    rows = (rng.random((9, 1100)) * (rng.random((9, 1100)) < 0.4) / 3).astype(np.float32)
+    w = bootstrap.resample_counts(1100, 1000, seed=4, dtype=np.float32)
+    together = bootstrap.resampled_sums(rows, w)
+    for i in range(len(rows)):
+        assert np.array_equal(bootstrap.resampled_sums(rows[i:i + 1], w), together[i:i + 1])
+    assert np.array_equal(bootstrap.resampled_sums(rows[3:7], w), together[3:7])
 
 
 def _reference(estimate, cluster, num, cnt, n_estimates, n_clusters, b, seed):
