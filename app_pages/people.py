@@ -56,7 +56,6 @@ else:
         row = shown[(shown["field"] == "country") & (shown["level"] == country)].iloc[0]
         sentence = privacy.estimate_sentence(f"Participants living in {labels.country_name(country)}",
                                              row["estimate"], row["ci_low"], row["ci_high"], row["n_participants"])
-        st.text(sentence)
         quote.quote_box(sentence, state.permalink("people", pin=("run", "block", "metric"), country=country))
 
     st.header("Where groups differ most")

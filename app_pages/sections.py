@@ -55,7 +55,6 @@ else:
         row = df[df["anchor"] == anchor].iloc[0]
         sentence = privacy.estimate_sentence(f"Section '{titles.get(anchor, anchor)}'", row["estimate"],
                                              row["ci_low"], row["ci_high"], row["n_participants"])
-        st.text(sentence)
         quote.quote_box(sentence, state.permalink("sections", pin=("run", "block", "metric", "threshold"),
                                                   section=anchor))
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 import streamlit as st
 
 from components import data, state
+from components.frame import lazy_expander
 
 CITATION = ("Collective Alignment Explorer, computed from OpenAI's collective-alignment-1 (CA-1) dataset "
             "(CC BY 4.0)")
 
 
 def quote_box(sentence: str, link: str) -> None:
-    """Show the sentence and its absolute permalink in a code block (which has a copy button)."""
+    """The sentence (with its n and 95% CI) in a box; one click opens it with its source and absolute permalink in
+    a code block, which has a copy button. (The code block's 1.5 MB of browser code loads only then.)"""
     info = data.source_info()
     url = state.absolute(link)
     if data.is_synthetic(info):
@@ -19,4 +21,7 @@ def quote_box(sentence: str, link: str) -> None:
         source = f"{CITATION}, revision {info.get('resolved_commit') or info.get('revision') or 'not recorded'}"
     with st.container(border=True):
         st.markdown("**Quote this**")
-        st.code(f"{sentence}\nSource: {source}. {url}", language=None, wrap_lines=True)
+        st.text(sentence)
+        if box := lazy_expander("Copy it with its source and link", f"open:quote:{link}",
+                                icon=":material/content_copy:"):
+            box.code(f"{sentence}\nSource: {source}. {url}", language=None, wrap_lines=True)

@@ -82,7 +82,7 @@ def test_ten_x_is_judged_relative_to_full():
 
 PAGE_KEYS = ("cold_s", "warm_ms_median", "cache_cleared_ms")
 BUILD_KEYS = ("process_wall_s", "call_s", "cpu_s", "peak_rss_mb", "parse_floor_s", "parse_floor_cpu_s", "ratio_to_floor",
-              "cpu_ratio_to_floor", "store_mb")
+              "cpu_ratio_to_floor", "store_mb", "reader_floor_s", "reader_floor_cpu_s", "ratio_to_reader_floor")
 
 
 @pytest.fixture(scope="module")

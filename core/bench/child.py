@@ -83,6 +83,24 @@ def time_build(source: str, bootstrap_b: int, seed: int) -> dict:
             "stages": {str(k): float(v) for k, v in result.stage_seconds.items()}}
 
 
+def time_reader(source: str) -> dict:
+    """The reading the build cannot skip: `core.source.iter_records` over the three files (importing `datasets`,
+    `load_dataset` into Arrow, rows out), every record dropped unchecked. The floor of the pipeline as specified."""
+    import gc
+
+    gc.disable()  # as the build does while it reads (core.validate.gc_paused): the floor is the cheapest read
+    t0, c0 = time.perf_counter(), time.process_time()
+    from core import source as release_source
+
+    release = release_source.open_release(release_source.resolve_source(source))
+    rows = 0
+    for config_name in release.files:
+        for _ in release_source.iter_records(release, config_name):
+            rows += 1
+    return {"seconds": time.perf_counter() - t0, "cpu_s": time.process_time() - c0, "rows": rows,
+            "loaders": {name: item.loader for name, item in release.files.items()}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.bench.child")
     sub = parser.add_subparsers(dest="what", required=True)
@@ -96,11 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--source", required=True)
     b.add_argument("--bootstrap", type=int, required=True)
     b.add_argument("--seed", type=int, required=True)
+    r = sub.add_parser("reader")
+    r.add_argument("--source", required=True)
     args = parser.parse_args(argv)
     if args.what == "pages":
         out = {"pages": list_pages(), "failure_texts": failure_texts()}
     elif args.what == "apptest":
         out = time_apptest(args.app, args.page, args.repeats, args.timeout)
+    elif args.what == "reader":
+        out = time_reader(args.source)
     else:
         out = time_build(args.source, args.bootstrap, args.seed)
     sys.stdout.write("\n" + json.dumps(out) + "\n")

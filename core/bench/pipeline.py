@@ -72,6 +72,19 @@ def parse_floor(source_dir: Path, repeats: int = 3) -> dict:
     return {"seconds": best, "cpu_s": best_cpu, "decoder": name, "files": [f.name for f in files]}
 
 
+def reader_floor(source_dir: Path, work_dir: Path, repeats: int = 3) -> dict:
+    """Best of `repeats` fresh processes that only read the release the way the build must (through
+    `load_dataset`, fresh `datasets` cache each time) and drop every record unchecked."""
+    best: dict = {}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="bench-hf-cache-", dir=work_dir) as cache:
+            env = {"HF_DATASETS_CACHE": cache, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+            got = child_json(["reader", "--source", str(source_dir)], env=env)
+        if not best or got["seconds"] < best["seconds"]:
+            best = got
+    return best
+
+
 def site_env(source_dir: Path, build_dir: Path) -> dict[str, str]:
     """Environment under which both the build and the site use this source and this store folder."""
     return {"CA_SOURCE": str(source_dir), "CA_BUILD_DIR": str(build_dir)}

@@ -84,6 +84,10 @@ def figures_table(runs: dict) -> list[str]:
                      f"· ratio {b['ratio_to_floor']:.1f}x · B={b['bootstrap_b']}")
         lines.append(f"[{scale}] CPU: build {b['cpu_s']:.2f} s, parse floor {b['parse_floor_cpu_s']:.3f} s, "
                      f"ratio {b['cpu_ratio_to_floor']:.1f}x (wall time on a busy machine includes waiting for a core)")
+        if "reader_floor_s" in b:
+            lines.append(f"[{scale}] reader floor (import datasets + load_dataset + rows, nothing checked, fresh "
+                         f"process and cache) {b['reader_floor_s']:.2f} s · build() / reader floor "
+                         f"{b['ratio_to_reader_floor']:.2f}x · loaders {b['reader_floor_loaders']}")
         if b["stages"]:
             lines.append(f"[{scale}] stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in b["stages"].items()))
         lines.append(f"[{scale}] {'page':<34} {'cold s':>8} {'warm ms':>9} {'cleared ms':>11} {'browser ms':>11} "

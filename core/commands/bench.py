@@ -44,12 +44,15 @@ def measure_scale(scale: str, args: argparse.Namespace) -> dict:
     print(f"[{scale}] generating synthetic data ({sample_scale}) in {source}", flush=True)
     data = pipeline.generate(sample_scale, args.seed, source)
     floor = pipeline.parse_floor(source)
+    reader = pipeline.reader_floor(source, work)
     bootstrap_b = args.bootstrap or default_b
     print(f"[{scale}] building the store (B = {bootstrap_b})", flush=True)
     build = pipeline.measure_build(source, work / "store", bootstrap_b, args.seed)
     build.update(parse_floor_s=floor["seconds"], parse_floor_cpu_s=floor["cpu_s"], parse_floor_decoder=floor["decoder"],
                  ratio_to_floor=build["process_wall_s"] / floor["seconds"],
-                 cpu_ratio_to_floor=build["cpu_s"] / floor["cpu_s"])
+                 cpu_ratio_to_floor=build["cpu_s"] / floor["cpu_s"],
+                 reader_floor_s=reader["seconds"], reader_floor_cpu_s=reader["cpu_s"],
+                 reader_floor_loaders=reader["loaders"], ratio_to_reader_floor=build["call_s"] / reader["seconds"])
     env = pipeline.site_env(source, work / "store")
     site_pages, failure_texts = pages.list_pages()
     print(f"[{scale}] timing {len(site_pages)} pages with AppTest ({args.repeats} warm runs each)", flush=True)

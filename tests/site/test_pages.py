@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import frame, labels, nav
 from core import config, privacy, reads
+from tests import lazy
 
 MINE = ("app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py")
 
@@ -67,7 +68,9 @@ def test_overview_counts_and_overall_agreement_come_from_the_store(site, sample_
         "SELECT estimate, ci_low, ci_high, n_participants FROM agreement_overall "
         "WHERE run_id = ? AND block = 'world' AND metric = 'pairwise'", [default_run(sample_db)]).fetchone()
     assert metrics["Agreement with the Model Spec Ranker"] == privacy.pct(est)
-    quote = at.code[0].value
+    # The copyable quote runs only when opened; the sentence itself is on the page from the start.
+    assert not at.code and any(f"{n:,} participants" in t.value for t in at.text)
+    quote = lazy.open_all(at).code[0].value
     assert f"{n:,} participants" in quote and privacy.ci_text(lo, hi) in quote and "NOT REAL DATA" in quote
 
 
@@ -107,6 +110,7 @@ def test_sections_deep_link_opens_the_section_with_its_quote(site, sample_db):
     assert frame.md_escape(title) in [s.value for s in at.subheader]
     sentence = next(t.value for t in at.text if t.value.startswith("Section '"))
     assert f"{n:,} participants" in sentence and privacy.pct(est) in sentence
+    lazy.open_all(at)
     assert f"section={anchor}" in at.code[0].value and "threshold=4" in at.code[0].value
     assert at.query_params["section"] == anchor and at.query_params["threshold"] == "4"
     no_small_counts(at)
@@ -147,7 +151,7 @@ def test_people_country_view_and_its_quote(site, sample_db):
     healthy(at)
     sentence = next(t.value for t in at.text if t.value.startswith("Participants living in"))
     assert f"{int(big['n_participants']):,} participants" in sentence and privacy.pct(big["estimate"]) in sentence
-    assert f"country={big['level']}" in at.code[0].value
+    assert f"country={big['level']}" in lazy.open_all(at).code[0].value
     no_small_counts(at)
     hidden = shown[(shown["field"] == "country") & shown["suppressed"]]
     if not hidden.empty:
