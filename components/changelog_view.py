@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pandas as pd
@@ -46,6 +46,20 @@ class Evidence:
     agreement: pd.DataFrame | None = None
     countries: pd.DataFrame | None = None
     prompts: pd.DataFrame | None = None
+    # The three frames split by section once, so each entry does not filter them again on every run.
+    by_anchor: dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+
+    def section(self, anchor: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(agreement row, country rows, prompt rows) of one section; empty frames when it has none."""
+        if anchor in self.by_anchor:
+            return self.by_anchor[anchor]
+        return tuple(df.iloc[0:0] for df in (self.agreement, self.countries, self.prompts))
+
+
+def _split(frames: tuple[pd.DataFrame, ...]) -> dict[str, tuple[pd.DataFrame, ...]]:
+    parts = [{a: g.reset_index(drop=True) for a, g in df.groupby("anchor", sort=False)} for df in frames]
+    anchors = {a for part in parts for a in part}
+    return {a: tuple(part.get(a, df.iloc[0:0]) for part, df in zip(parts, frames, strict=True)) for a in anchors}
 
 
 def diff_html(segments: list[Segment]) -> str:
@@ -186,7 +200,7 @@ def _data_evidence(entry: Entry, evidence: Evidence, titles: dict[str, str],
         return
     for anchor in entry.sections:
         name = titles.get(anchor, anchor)
-        row = evidence.agreement[evidence.agreement["anchor"] == anchor]
+        row, countries, prompts = evidence.section(anchor)
         if row.empty:
             st.caption(f"“{md_escape(name)}”: the selected ranker run rated no prompts relevant to this section at "
                        "this relevance threshold, so there is no agreement figure for it.")
@@ -199,8 +213,8 @@ def _data_evidence(entry: Entry, evidence: Evidence, titles: dict[str, str],
             st.caption(f"Ranked {int(r['rank'])} of {int(r['n_ranked'])} sections by agreement "
                        f"(between {int(r['rank_best'])} and {int(r['rank_worst'])} once the 95% CIs are "
                        f"considered) · {int(r['n_prompts'])} relevant prompts.")
-        _countries(evidence.countries[evidence.countries["anchor"] == anchor], f"open:countries:{entry.id}:{anchor}")
-        _prompts(evidence.prompts[evidence.prompts["anchor"] == anchor], prompt_link, f"open:prompts:{entry.id}:{anchor}")
+        _countries(countries, f"open:countries:{entry.id}:{anchor}")
+        _prompts(prompts, prompt_link, f"open:prompts:{entry.id}:{anchor}")
 
 
 def country_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -297,9 +311,14 @@ def load_evidence(run: str | None, block: str, metric: str, threshold: int, anch
     """The store's evidence for these sections under the selected view, through the privacy rules."""
     if run is None:
         return Evidence(run=None)
-    return Evidence(
-        run=run,
-        agreement=shown_agreement(data.read(reads_changelog.section_agreement, run, block, metric, threshold, anchors)),
-        countries=shown_countries(data.read(reads_changelog.section_country, run, block, metric, threshold, anchors)),
-        prompts=shown_prompts(data.read(reads_changelog.section_prompts, run, block, threshold, anchors)),
-    )
+    return _evidence(run, block, metric, threshold, anchors, str(data.store_file()))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _evidence(run: str, block: str, metric: str, threshold: int, anchors: tuple[str, ...], store: str) -> Evidence:
+    # Cached with the privacy rules applied (keyed by the store file too): a new visitor's first run of the
+    # page re-applied them to the same frames, a fifth of the page's run time.
+    frames = (shown_agreement(data.read(reads_changelog.section_agreement, run, block, metric, threshold, anchors)),
+              shown_countries(data.read(reads_changelog.section_country, run, block, metric, threshold, anchors)),
+              shown_prompts(data.read(reads_changelog.section_prompts, run, block, threshold, anchors)))
+    return Evidence(run, *frames, by_anchor=_split(frames))
