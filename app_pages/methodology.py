@@ -50,12 +50,16 @@ else:
 st.header("Published figures beside ours")
 info = data.source_info()
 counts = data.read(reads.counts).iloc[0]
-comparison = published.comparison({k: int(counts[k]) for k in ("prompts", "participants", "assessments")},
-                                  data.read(reads.demographic_counts), data.is_synthetic(info))
-mismatches = int((comparison["note"] != "matches").sum())
+comparison = published.shown(published.comparison(
+    {k: int(counts[k]) for k in ("prompts", "participants", "assessments")},
+    data.read(reads.demographic_counts), data.is_synthetic(info)))
+hidden = int(comparison["suppressed"].sum())
+mismatches = int((~comparison["suppressed"] & (comparison["note"] != "matches")).sum())
 st.markdown(f"{len(comparison)} published figures (the dataset card's counts and the blog's demographic charts); "
-            f"{mismatches} differ from what this site computes, each with its explanation.")
-st.table(comparison, hide_index=True)
+            f"{mismatches} differ from what this site computes, each with its explanation"
+            + (f"; {hidden} are not compared because the group has {privacy.SUPPRESSED_TEXT} here." if hidden
+               else "."))
+st.table(comparison[published.SHOWN_COLUMNS], hide_index=True)
 
 st.header("Data quality")
 st.markdown("What the build found in the input files. Rejected rows are left out of every figure; flagged rows are "

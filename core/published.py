@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core import privacy
+
+SHOWN_COLUMNS = ["source", "figure", "published", "computed", "note"]
+
 # Dataset card: unique prompts, annotators and assessments.
 CARD_COUNTS = {"prompts": 1078, "participants": 1012, "assessments": 18384}
 
@@ -66,3 +70,16 @@ def _note(source: str, figure: str, published: int, computed: object, synthetic:
         return "Differs from the dataset card; the build report below lists rejected and flagged rows."
     field = source.removeprefix("Blog appendix: ")
     return NOTES.get((field, figure)) or NOTES[("*", "order")]
+
+
+def shown(df: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as the site may show it: a computed demographic count from fewer than the minimum of
+    participants (or one that would give such a count away by subtraction within its field) is blank, with a
+    note saying why, as on every other page. The published figures stay: they are OpenAI's own. The dataset
+    card's rows are whole-release totals."""
+    demographic = df["source"].str.startswith("Blog appendix")
+    levels = privacy.apply(df[demographic], n_col="computed", value_cols=[], partition_cols=["source"])
+    levels.loc[levels["suppressed"], "note"] = (f"Not compared here: {privacy.SUPPRESSED_TEXT} in this data, "
+                                                "or protecting such a group.")
+    card = df[~demographic].assign(suppressed=False, reliability=privacy.RELIABILITY_OK)
+    return pd.concat([card, levels], ignore_index=True)[[*SHOWN_COLUMNS, "suppressed"]]

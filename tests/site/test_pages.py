@@ -193,6 +193,16 @@ def test_methodology_sets_published_figures_beside_computed_ones(site, sample_db
     assert card.loc["assessments", "published"] == 18384
     assert card.loc["assessments", "computed"] == sample_db.execute("SELECT count(*) FROM assessments").fetchone()[0]
     assert (comparison["note"] != "").all()
+    # Computed demographic counts follow the small-group rule like every other page: none below 10 shown.
+    levels = comparison[comparison["source"].str.startswith("Blog appendix")]
+    computed = pd.to_numeric(levels["computed"], errors="coerce")
+    assert (computed.dropna() >= privacy.MIN_PARTICIPANTS).all()
+    counts = reads.demographic_counts(sample_db.cursor())
+    small = counts[counts["n_participants"] < privacy.MIN_PARTICIPANTS]
+    assert not small.empty, "the sample should have small groups for this check to mean much"
+    for _, row in small.iterrows():
+        match = levels[(levels["source"] == f"Blog appendix: {row['field']}") & (levels["figure"] == row["level"])]
+        assert match.empty or (match["computed"].isna().all() and match["note"].str.startswith("Not compared").all())
     report = next(t for t in tables if "severity" in t.columns)
     assert len(report) == sample_db.execute("SELECT count(*) FROM build_report").fetchone()[0]
 

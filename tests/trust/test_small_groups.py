@@ -370,7 +370,7 @@ def test_every_page_and_download_under_many_filters(small_store, site_runner, tr
                     texts_checked += 1
                     if int(number.replace(",", "")) < MIN and "fewer than" not in text[:text.find(number)][-15:]:
                         problems.append(f"{where}: text shows {number} {what}: {text[:120]!r}")
-            for table in at.dataframe:
+            for table in [*at.dataframe, *at.table]:  # interactive and static tables alike
                 df = table.value
                 if "n_participants" in df.columns:
                     n = pd.to_numeric(df["n_participants"], errors="coerce").dropna()
