@@ -7,7 +7,7 @@ import numpy as np
 
 from core import bootstrap, config, metrics
 from core.aggregates import GROUP_FIELDS, Release
-from core.bootstrap import ratio_intervals, resample_counts, resampled_sums
+from core.bootstrap import ratio_intervals, resample_counts
 
 THRESHOLDS = config.THRESHOLDS
 COMBOS = [(block, metric) for block in config.BLOCKS for metric in config.METRICS]
@@ -100,22 +100,16 @@ def _intervals(num: np.ndarray, cnt: np.ndarray, n_ass: np.ndarray, members: np.
     masks, rows = np.nonzero(n_ass.T > 0)  # mask-major
     if len(rows) == 0:
         return low, high
-    weights = resample_counts(num.shape[1], b, seed, np.float32)
-    num32, cnt32, keep = num.astype(np.float32), cnt.astype(np.float32), members.T.astype(np.float32)
-    counts = np.empty((len(rows), b), dtype=np.float32)
+    weights = resample_counts(num.shape[1], b, seed)
     for mask in np.unique(masks):
-        # Resampled counts are whole numbers below 2^24, exact in float32 in any order: use only the mask's
-        # participants. The value sums keep the product over everyone: their rounding is published.
-        at, who = np.flatnonzero(masks == mask), np.flatnonzero(keep[mask])
-        counts[at] = resampled_sums(cnt32[np.ix_(rows[at], who)], weights[who])
-    step = max(64, bootstrap.CELLS // max(num.shape[1], 1))  # estimates per block, bounding it at CELLS cells
-    for i in range(0, len(rows), step):
-        r, m = rows[i:i + step], masks[i:i + step]
-        block = num32[r]
-        for mask in np.unique(m):  # m is sorted: each mask is one run of rows
-            start, stop = np.searchsorted(m, [mask, mask + 1])
-            block[start:stop] *= keep[mask]
-        low[r, m], high[r, m] = ratio_intervals(block, counts[i:i + step], weights)
+        # The resampled sums are exact integers in any order, so an estimate inside a group needs only the group's
+        # participants: the others contribute zeros.
+        at, who = rows[masks == mask], np.flatnonzero(members[:, mask])
+        step = max(64, bootstrap.CELLS // max(len(who), 1))  # estimates per block, bounding it at CELLS cells
+        for i in range(0, len(at), step):
+            r = at[i:i + step]
+            pick = np.ix_(r, who)
+            low[r, mask], high[r, mask] = ratio_intervals(num[pick], cnt[pick], weights[who])
     return low, high
 
 

@@ -4,8 +4,23 @@ from __future__ import annotations
 import numpy as np
 
 CI_LEVEL = 0.95
-# Cells (estimates × participants) per dense block of work: bounds each block at ~16 MB of float32.
+# Cells (estimates × participants) per dense block of work: bounds each block at ~32 MB of float64.
 CELLS = 4_000_000
+# Every agreement value is a multiple of 1/60 (pairwise: concordant / ordered pairs, 1..6 pairs; top: 0 or 1), so
+# 60 × any sum of them is a whole number: the bootstrap sums those integers, exactly.
+SCALE = 60
+EXACT = 2.0 ** 53  # float64 holds every whole number below this, so integer sums below it are exact in any order
+
+
+def scaled_integers(values: np.ndarray) -> np.ndarray:
+    """SCALE × values as whole numbers in float64; raises ValueError unless every one is within 1e-6 of an integer."""
+    scaled = np.asarray(values, dtype=np.float64) * SCALE
+    whole = np.round(scaled)
+    off = np.abs(scaled - whole)
+    if not (off < 1e-6).all():  # also catches NaN: other data must not be rounded into place
+        bad = np.flatnonzero(~(off < 1e-6).ravel())[0]
+        raise ValueError(f"value {np.ravel(values)[bad]!r} is not a multiple of 1/{SCALE}")
+    return whole
 
 
 def resample_counts(n: int, b: int, seed: int, dtype=np.float64) -> np.ndarray:
@@ -18,15 +33,14 @@ def resample_counts(n: int, b: int, seed: int, dtype=np.float64) -> np.ndarray:
 
 
 def resampled_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """rows @ weights (k × B) in float32 through BLAS's matrix–matrix product.
+    """rows @ weights (k × B) for whole-number rows (k × n) and weights (n × B), exact in float64.
 
-    The rounding of these float32 sums is part of the published intervals, so every estimate's row goes through
-    this same product over all participants. An element does not depend on which other rows share the call (in
-    OpenBLAS's blocked kernel; products under 10^6 multiply–adds, in tiny test stores, take a small-matrix kernel),
-    but a single row would take the vector product, which rounds differently: it is padded to two rows.
+    Every partial sum is a whole number below 2^53, so the result is the same whatever the BLAS kernel, CPU, row
+    count, block or participant order: callers may split, batch and restrict rows freely.
     """
-    if len(rows) == 1:
-        return (np.vstack([rows, np.zeros_like(rows)]) @ weights)[:1]
+    rows, weights = np.asarray(rows, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if rows.size and weights.size and np.abs(rows).sum(axis=1).max() * np.abs(weights).max() >= EXACT:
+        raise ValueError("resampled sums would exceed 2^53: float64 could no longer hold them exactly")
     return rows @ weights
 
 
@@ -69,14 +83,16 @@ def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tupl
     return out[0], out[1]
 
 
-def ratio_intervals(num_rows: np.ndarray, cnt_resampled: np.ndarray, weights: np.ndarray):
-    """95% percentile intervals of Σ num / Σ cnt per row of float32 sums per participant (k × n).
+def ratio_intervals(num_rows: np.ndarray, cnt_rows: np.ndarray, weights: np.ndarray):
+    """95% percentile intervals of Σ num / Σ cnt per row of per-participant sums (k × n, matching weights' rows).
 
-    `cnt_resampled` (k × B) holds the counts' resampled sums: whole numbers, exact in float32 in any order, so the
-    caller may form them from just the participants a row can contain.
+    Both sums are resampled as exact integers (SCALE × num, SCALE × cnt) and divided once in float64, so a
+    replicate is the correctly rounded ratio; one that drew nobody with a count is NaN.
     """
+    num_sums = resampled_sums(scaled_integers(num_rows), weights)
+    cnt_sums = resampled_sums(scaled_integers(cnt_rows), weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratios = np.divide(resampled_sums(num_rows, weights), cnt_resampled, dtype=np.float64)
+        ratios = num_sums / cnt_sums
     return percentile_interval(ratios)
 
 
@@ -87,18 +103,18 @@ def cluster_ratio_intervals(
     """95% percentile intervals of Σ num / Σ cnt for many estimates at once.
 
     Input has one entry per (estimate, participant) with cnt > 0: the participant's index in 0..n_clusters-1, its
-    sum of values and its count of values inside that estimate. Every replicate resamples the study's
-    participants with replacement (one n_clusters × B multinomial matrix shared by all estimates) and keeps all of
-    each drawn participant's assessments; an estimate's replicate is the ratio of its resampled sums. Estimates are
-    stacked into dense blocks (estimates × participants) multiplied by that matrix: no loop over replicates.
+    sum of values (a multiple of 1/SCALE) and its count of values inside that estimate. Every replicate resamples
+    the study's participants with replacement (one n_clusters × B multinomial matrix shared by all estimates) and
+    keeps all of each drawn participant's assessments; an estimate's replicate is the ratio of its resampled sums.
+    Estimates are stacked into dense blocks (estimates × participants) multiplied by that matrix: no loop over
+    replicates.
     Returns (low, high) indexed by estimate; NaN without entries.
     """
     low = np.full(n_estimates, np.nan)
     high = np.full(n_estimates, np.nan)
     if len(estimate) == 0:
         return low, high
-    # float32 halves the cost of the products; sums of at most a few hundred thousand small counts stay exact.
-    weights = resample_counts(n_clusters, b, seed, np.float32)
+    weights = resample_counts(n_clusters, b, seed)
     used, local = np.unique(estimate, return_inverse=True)
     order = np.argsort(local, kind="stable")
     local, cluster, num, cnt = local[order], cluster[order], num[order], cnt[order]
@@ -106,10 +122,10 @@ def cluster_ratio_intervals(
     for start in range(0, len(used), rows):
         ids = used[start:start + rows]
         take = slice(*np.searchsorted(local, [start, start + len(ids)]))
-        block = np.zeros((2, len(ids), n_clusters), dtype=np.float32)
+        block = np.zeros((2, len(ids), n_clusters))
         block[0, local[take] - start, cluster[take]] = num[take]
         block[1, local[take] - start, cluster[take]] = cnt[take]
-        low[ids], high[ids] = ratio_intervals(block[0], resampled_sums(block[1], weights), weights)
+        low[ids], high[ids] = ratio_intervals(block[0], block[1], weights)
     return low, high
 
 

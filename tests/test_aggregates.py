@@ -280,6 +280,27 @@ def test_planted_intervals_equal_the_entry_by_entry_bootstrap(planted, table, fi
         assert stored[key] == (num[mine].sum() / cnt[mine].sum(), low[i], high[i], mine.sum()), key
 
 
+def test_group_intervals_from_the_group_alone_equal_the_product_over_everyone():
+    # Groups bootstrap only their own participants; the exact integer sums make that identical, to the bit, to
+    # zeroing everyone else and multiplying over the whole study. Values are sums of sixtieths, not whole numbers.
+    from core.agreement_stats import _intervals
+
+    rng = np.random.default_rng(4)
+    people, b = 300, 400
+    cnt = rng.integers(0, 6, (5, people)).astype(float)
+    num = rng.integers(0, 61, (5, people)) * cnt / 60
+    members = np.zeros((people, 4))
+    members[:, 0] = 1
+    members[np.arange(people), 1 + rng.integers(0, 3, people)] = rng.random(people) < 0.9  # some unknown
+    members[:, 3] *= np.arange(people) < 8  # a group of at most 8: some replicates draw none of it
+    n_ass = cnt @ members
+    low, high = _intervals(num, cnt, n_ass, members, b, seed=5)
+    w = bootstrap.resample_counts(people, b, 5)
+    for r, m in itertools.product(range(5), range(4)):
+        want = bootstrap.ratio_intervals(num[r:r + 1] * members[:, m], cnt[r:r + 1] * members[:, m], w)
+        assert (low[r, m], high[r, m]) == (want[0][0], want[1][0]) or n_ass[r, m] == 0 and np.isnan(low[r, m])
+
+
 def test_stats_command_reads_the_stored_rows(planted):
     con, _ = planted
     doc = read_stats(con, None, "world", "top", 4)

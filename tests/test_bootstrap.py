@@ -51,16 +51,44 @@ def test_percentile_interval_skips_nan_replicates_as_nanquantile_does():
         assert np.array_equal(got[0], want[0], equal_nan=True) and np.array_equal(got[1], want[1], equal_nan=True)
 
 
-def test_resampled_sums_do_not_depend_on_the_other_rows():
-    # float32 sums of non-integers round differently in another order; a row alone must give the same bits. (Sizes
-    # as in a store: participants × replicates above 10^6, where OpenBLAS always takes its blocked kernel.)
+def _grid_values(rng, shape):
+    """Per-participant sums of agreement values: whole counts of 1/60, some large, some participants absent."""
+    return rng.integers(0, 60 * 3000, shape) * (rng.random(shape) < 0.4) / 60
+
+
+def test_resampled_sums_equal_the_integer_sums_exactly():
+    # Sums above 2^24 (float32 would round them), sizes as in a store (participants × replicates above 10^6).
     rng = np.random.default_rng(2)
-    rows = (rng.random((9, 1100)) * (rng.random((9, 1100)) < 0.4) / 3).astype(np.float32)
-    w = bootstrap.resample_counts(1100, 1000, seed=4, dtype=np.float32)
-    together = bootstrap.resampled_sums(rows, w)
-    for i in range(len(rows)):
-        assert np.array_equal(bootstrap.resampled_sums(rows[i:i + 1], w), together[i:i + 1])
-    assert np.array_equal(bootstrap.resampled_sums(rows[3:7], w), together[3:7])
+    rows = bootstrap.scaled_integers(_grid_values(rng, (9, 1100)))
+    w = bootstrap.resample_counts(1100, 1000, seed=4)
+    exact = np.einsum("kn,nb->kb", rows.astype(np.int64), w.astype(np.int64))
+    assert exact.max() > 2 ** 24
+    got = bootstrap.resampled_sums(rows, w)
+    assert np.array_equal(got, exact) and np.array_equal(bootstrap.resampled_sums(rows[4:5], w), exact[4:5])
+    with pytest.raises(ValueError, match="2\\^53"):
+        bootstrap.resampled_sums(np.full((1, 2), 2.0 ** 52), np.ones((2, 3)))
+
+
+def test_bounds_do_not_depend_on_participant_order_or_on_the_other_rows():
+    rng = np.random.default_rng(3)
+    num = _grid_values(rng, (9, 1100))
+    cnt = np.ceil(num) + rng.integers(0, 3, num.shape) * (num > 0)
+    w = bootstrap.resample_counts(1100, 1000, seed=4)
+    low, high = bootstrap.ratio_intervals(num, cnt, w)
+    perm = rng.permutation(1100)
+    shuffled = bootstrap.ratio_intervals(num[:, perm], cnt[:, perm], w[perm])
+    assert np.array_equal(shuffled[0], low) and np.array_equal(shuffled[1], high)
+    for i in range(len(num)):  # one row alone takes another BLAS routine (a vector product)
+        alone = bootstrap.ratio_intervals(num[i:i + 1], cnt[i:i + 1], w)
+        assert (alone[0][0], alone[1][0]) == (low[i], high[i])
+
+
+def test_values_off_the_sixtieths_grid_are_refused():
+    assert np.array_equal(bootstrap.scaled_integers(np.array([0.1 + 0.2, 7 / 60, 2.0])), [18, 7, 120])
+    with pytest.raises(ValueError, match="1/60"):
+        bootstrap.scaled_integers(np.array([0.5, 1 / 7]))
+    with pytest.raises(ValueError, match="1/60"):
+        bootstrap.cluster_ratio_interval(np.array([1.0, 0.5 + 1e-5]), np.array([2.0, 1.0]), 50, seed=1)
 
 
 def _reference(estimate, cluster, num, cnt, n_estimates, n_clusters, b, seed):
@@ -71,7 +99,7 @@ def _reference(estimate, cluster, num, cnt, n_estimates, n_clusters, b, seed):
         who, x, c = cluster[estimate == e], num[estimate == e], cnt[estimate == e]
         with np.errstate(invalid="ignore"):  # a replicate that drew none of them has no ratio
             ratios = np.array([(x * w[who, r]).sum() / (c * w[who, r]).sum() for r in range(b)])
-        low[e], high[e] = np.nanquantile(ratios, [0.025, 0.975])
+        low[e], high[e] = np.nanquantile(ratios, Q95)
     return low, high
 
 
@@ -89,7 +117,8 @@ def test_batched_intervals_equal_the_one_by_one_definition(monkeypatch):
     low, high = bootstrap.cluster_ratio_intervals(estimate, cluster, num, cnt, 8, people, 300, seed=11)
     ref_low, ref_high = _reference(estimate, cluster, num, cnt, 8, people, 300, seed=11)
     assert np.isnan(low[3]) and np.isnan(high[3])
-    assert np.allclose(low, ref_low, equal_nan=True) and np.allclose(high, ref_high, equal_nan=True)
+    # Whole-number sums are exact in both, so the ratios and bounds agree to the bit.
+    assert np.array_equal(low, ref_low, equal_nan=True) and np.array_equal(high, ref_high, equal_nan=True)
     # A single participant has nothing to vary: every replicate that draws them gives the same ratio.
     assert low[4] == high[4] == num[estimate == 4][0] / cnt[estimate == 4][0]
 
