@@ -1,6 +1,4 @@
 """People and countries: who took part, agreement by country and demographic group, where groups diverge."""
-from urllib.parse import quote as urlquote
-
 import streamlit as st
 
 from components import charts, data, frame, labels, quote, state, tables
@@ -69,13 +67,10 @@ else:
                "points); fields with fewer than two groups shown are left out.")
     diverging = data.read_shown(reads.country_divergence, view.block, 200, value_cols=["country_divergence"])
     diverging = diverging[~diverging["suppressed"]].head(10)  # never rank by a hidden value
-    diverging = diverging.assign(link=[f"./prompts?prompt={urlquote(str(p))}" for p in diverging["prompt_id"]])
+    diverging = tables.with_prompt_links(diverging)
     st.subheader("Prompts where countries' first choices differ most", anchor=False)
-    st.dataframe(diverging[["link", "first_user_text", "country_divergence", "country_divergence_pair",
-                            "n_countries_eligible", "n_participants"]], hide_index=True,
-                 column_config={**tables.column_config(diverging),
-                                "link": st.column_config.LinkColumn("Prompt", display_text=r"prompt=(.*)$"),
-                                "first_user_text": st.column_config.TextColumn("First message")})
+    tables.prompt_links_table(diverging, ["country_divergence", "country_divergence_pair", "n_countries_eligible",
+                                          "n_participants"])
     st.caption("Largest difference between two countries' first-choice shares (total-variation distance, 0–1), "
                "among countries with enough participants on the prompt.")
     tables.downloads(diverging, name="country_divergence", view_slug=exports.slug(view.block), filters=view.as_dict())

@@ -1,5 +1,4 @@
 """Spec sections: agreement per section with 95% CIs and CI-aware ties; one section in depth."""
-from urllib.parse import quote as urlquote
 
 import streamlit as st
 
@@ -77,11 +76,7 @@ else:
         prompts = data.read_shown(reads.section_prompts, view.run, view.block, view.threshold, anchor, 200,
                                   value_cols=["contestedness", "crowd_ranker_pairwise"])
         prompts = prompts[~prompts["suppressed"]].head(10)
-        prompts = prompts.assign(link=[f"./prompts?prompt={urlquote(str(p))}" for p in prompts["prompt_id"]])
-        st.dataframe(prompts[["link", "first_user_text", "contestedness", "crowd_ranker_pairwise",
-                              "n_participants", "reliability"]], hide_index=True,
-                     column_config={**tables.column_config(prompts),
-                                    "link": st.column_config.LinkColumn("Prompt", display_text=r"prompt=(.*)$"),
-                                    "first_user_text": st.column_config.TextColumn("First message")})
+        tables.prompt_links_table(tables.with_prompt_links(prompts),
+                                  ["contestedness", "crowd_ranker_pairwise", "n_participants", "reliability"])
         st.caption("Contestedness is 1 − Kendall's W: 0 when everyone ranked the responses the same way, 1 when "
                    "rankings are spread evenly. Open a prompt to read it and rank it yourself.")

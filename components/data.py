@@ -81,6 +81,10 @@ def _read(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str) -
     return _fn(connection().cursor(), *args)
 
 
+def _key(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 def _checked_store() -> Path:
     try:
         return store_file()
@@ -91,7 +95,7 @@ def _checked_store() -> Path:
 
 def read(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
     """Run `fn(cursor, *args)` on the store, cached per function, arguments and store file."""
-    return _read(fn, f"{fn.__module__}.{fn.__qualname__}", args, str(_checked_store()))
+    return _read(fn, _key(fn), args, str(_checked_store()))
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -99,15 +103,15 @@ def _read_shown(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: 
                 value_cols: tuple[str, ...] | None, partition_cols: tuple[str, ...] | None) -> pd.DataFrame:
     from core import privacy
 
-    return privacy.apply(_read(_fn, key, args, store), value_cols=None if value_cols is None else list(value_cols),
-                         partition_cols=None if partition_cols is None else list(partition_cols))
+    return privacy.apply(_read(_fn, key, args, store), value_cols=value_cols, partition_cols=partition_cols)
 
 
 def read_shown(fn: Callable[..., pd.DataFrame], *args: object, value_cols: Sequence[str] | None = None,
                partition_cols: Sequence[str] | None = None) -> pd.DataFrame:
     """`read`, then core.privacy.apply with the same arguments and defaults, cached together: the small-group
     rules run once per result and rule set, not on every rerun."""
-    return _read_shown(fn, f"{fn.__module__}.{fn.__qualname__}", args, str(_checked_store()),
+    # Tuples: the cache hashes its arguments, and a list would be a different key for the same columns.
+    return _read_shown(fn, _key(fn), args, str(_checked_store()),
                        None if value_cols is None else tuple(value_cols),
                        None if partition_cols is None else tuple(partition_cols))
 
@@ -116,7 +120,7 @@ def read_shown(fn: Callable[..., pd.DataFrame], *args: object, value_cols: Seque
 def _source_info(store: str) -> dict[str, str]:
     from core import reads
 
-    df = _read(reads.manifest, f"{reads.manifest.__module__}.{reads.manifest.__qualname__}", (), store)
+    df = _read(reads.manifest, _key(reads.manifest), (), store)
     return dict(zip(df["key"].astype(str), df["value"].astype(str), strict=True))
 
 

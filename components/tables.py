@@ -1,6 +1,8 @@
 """A chart with its table, a text summary and CSV/Parquet/manifest downloads beside it."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -46,6 +48,20 @@ def table(df: pd.DataFrame, *, hide: tuple[str, ...] = ("suppressed",)) -> None:
     privacy.assert_applied(df)
     view = df.drop(columns=[c for c in hide if c in df.columns])
     st.dataframe(view, hide_index=True, column_config=column_config(view), width="stretch")
+
+
+def with_prompt_links(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a `link` column: each prompt's page on this site (the id URL-quoted)."""
+    return df.assign(link=[f"./prompts?prompt={quote(str(p))}" for p in df["prompt_id"]])
+
+
+def prompt_links_table(df: pd.DataFrame, columns: list[str]) -> None:
+    """A privacy-checked list of prompts: a link to each prompt's page, its first message, then `columns`."""
+    privacy.assert_applied(df)
+    st.dataframe(df[["link", "first_user_text", *columns]], hide_index=True,
+                 column_config={**column_config(df),
+                                "link": st.column_config.LinkColumn("Prompt", display_text=r"prompt=(.*)$"),
+                                "first_user_text": st.column_config.TextColumn("First message")})
 
 
 def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str, object]) -> None:

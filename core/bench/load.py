@@ -158,10 +158,15 @@ def _summary(tally: Tally, samples: list[tuple[float, float]], sessions: int, du
     return out
 
 
-def run_load(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
-             ramp_s: float = 10.0, failure_texts: list[str] | None = None) -> dict:
+def check_limits(sessions: int, duration_s: float) -> None:
+    """Refuse a load run beyond the harness's limits (both modes), with the option to fix in the message."""
     if not 1 <= sessions <= MAX_SESSIONS:
         raise SystemExit(f"--sessions must be between 1 and {MAX_SESSIONS}")
     if not 1 <= duration_s <= MAX_DURATION_S:
         raise SystemExit(f"--duration must be between 1 and {MAX_DURATION_S} seconds")
+
+
+def run_load(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
+             ramp_s: float = 10.0, failure_texts: list[str] | None = None) -> dict:
+    check_limits(sessions, duration_s)
     return asyncio.run(_drive(base_url, pages, sessions, duration_s, server_pid, ramp_s, failure_texts or []))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from core.bench.load import MAX_DURATION_S, MAX_SESSIONS, PAGE_TIMEOUT_S, Tally, drive_sessions
+from core.bench.load import PAGE_TIMEOUT_S, Tally, check_limits, drive_sessions
 
 
 def _rerun(url_path: str, page_hash: str) -> bytes:
@@ -101,8 +101,5 @@ async def _drive(base_url: str, pages: list[dict], sessions: int, duration_s: fl
 
 def run_ws_load(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
                 ramp_s: float = 10.0, failure_texts: list[str] | None = None) -> dict:
-    if not 1 <= sessions <= MAX_SESSIONS:
-        raise SystemExit(f"--sessions must be between 1 and {MAX_SESSIONS}")
-    if not 1 <= duration_s <= MAX_DURATION_S:
-        raise SystemExit(f"--duration must be between 1 and {MAX_DURATION_S} seconds")
+    check_limits(sessions, duration_s)
     return asyncio.run(_drive(base_url, pages, sessions, duration_s, server_pid, ramp_s, failure_texts or []))
