@@ -1,8 +1,9 @@
 """Changelog: the Model Spec changes that followed the study, each with its evidence."""
 import streamlit as st
 
-from components import changelog_view, frame, state
-from core import changelog
+from components import frame, state
+from core.changelog import entries as changelog
+from views import changelog_view
 
 ALL = "all"
 

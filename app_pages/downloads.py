@@ -3,8 +3,10 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components import data, download_panel, frame, labels, state
-from core import config, exports, privacy, slices, store
+from components import data, frame, labels, state
+from core import config, exports, privacy, store
+from core.reads import slices
+from views import download_panel
 
 st.title("Data and downloads")
 st.markdown("Every table on this site and any slice of the assessments, as **CSV** (for spreadsheets) or "

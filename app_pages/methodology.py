@@ -2,7 +2,8 @@
 import streamlit as st
 
 from components import data, frame
-from core import config, privacy, published, reads
+from core import config, privacy, published
+from core.reads import figures
 
 st.title("Methodology and limitations")
 
@@ -41,7 +42,7 @@ st.markdown(f"""
 """)
 
 st.header("Ranker runs")
-runs = data.read(reads.ranker_runs)
+runs = data.read(figures.ranker_runs)
 if runs.empty:
     st.markdown("This store has no ranker run; see `docs/ranker.md` for how to produce one.")
 else:
@@ -49,10 +50,10 @@ else:
 
 st.header("Published figures beside ours")
 info = data.source_info()
-counts = data.read(reads.counts).iloc[0]
+counts = data.read(figures.counts).iloc[0]
 comparison = published.shown(published.comparison(
     {k: int(counts[k]) for k in ("prompts", "participants", "assessments")},
-    data.read(reads.demographic_counts), data.is_synthetic(info)))
+    data.read(figures.demographic_counts), data.is_synthetic(info)))
 hidden = int(comparison["suppressed"].sum())
 mismatches = int((~comparison["suppressed"] & (comparison["note"] != "matches")).sum())
 st.markdown(f"{len(comparison)} published figures (the dataset card's counts and the blog's demographic charts); "
@@ -65,8 +66,8 @@ st.header("Data quality")
 st.markdown("What the build found in the input files. Rejected rows are left out of every figure; flagged rows are "
             "kept and counted.")
 # Small reference tables as static tables: the interactive grid's code (1.2 MB) is not worth a first visit here.
-st.table(data.read(reads.build_report), hide_index=True)
-st.table(data.read(reads.build_files), hide_index=True)
+st.table(data.read(figures.build_report), hide_index=True)
+st.table(data.read(figures.build_files), hide_index=True)
 
 st.header("Limitations the study states")
 st.markdown("\n".join(f"- {item}" for item in published.STUDY_LIMITATIONS))

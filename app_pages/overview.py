@@ -3,7 +3,8 @@ import streamlit as st
 
 from components import charts, data, frame, labels, quote, state
 from components.frame import md_escape
-from core import privacy, reads
+from core import privacy
+from core.reads import figures
 
 st.title("Do people agree with the Model Spec?")
 st.markdown(
@@ -13,7 +14,7 @@ st.markdown(
     "people and the spec agreed, where they disagreed, and how much the answer depends on who you ask."
 )
 
-counts = data.read(reads.counts).iloc[0]
+counts = data.read(figures.counts).iloc[0]
 with st.container(horizontal=True):
     for title, key in (("Participants", "participants"), ("Countries", "countries"), ("Prompts", "prompts"),
                        ("Assessments", "assessments")):
@@ -23,7 +24,7 @@ view = state.filter_controls(("run", "block", "metric"))
 if view.run is None:
     frame.no_ranker_run()
 else:
-    overall = data.read_shown(reads.agreement_overall, view.run, view.block, view.metric)
+    overall = data.read_shown(figures.agreement_overall, view.run, view.block, view.metric)
     st.subheader("Overall agreement")
     if overall.empty or overall["suppressed"].iloc[0]:
         st.text(f"Overall agreement: not reported ({privacy.SUPPRESSED_TEXT}).")
@@ -46,14 +47,14 @@ else:
 
     if view.group:
         field, level = view.group
-        groups = data.read_shown(reads.agreement_group, view.run, view.block, view.metric, partition_cols=["field"])
+        groups = data.read_shown(figures.agreement_group, view.run, view.block, view.metric)
         mine = groups[(groups["field"] == field) & (groups["level"] == level)]
         if not mine.empty:
             g = mine.iloc[0]
             st.text(privacy.estimate_sentence(state.group_label(":".join(view.group)), g["estimate"],
                                               g["ci_low"], g["ci_high"], g["n_participants"]))
 
-    sections = data.read_shown(reads.agreement_sections, view.run, view.block, view.metric, view.threshold)
+    sections = data.read_shown(figures.agreement_sections, view.run, view.block, view.metric, view.threshold)
     highest, lowest = charts.tied_extremes(sections, "title")
     st.subheader("Where the crowd and the spec agree most and least")
     if highest.empty:

@@ -2,14 +2,15 @@
 import streamlit as st
 
 from components import charts, data, frame, labels, quote, state, tables
-from core import exports, privacy, reads
+from core import exports, privacy
+from core.reads import figures
 
 st.title("People and countries")
 st.markdown("Who took part, and whether agreement with the Model Spec Ranker depends on where people live or who "
             f"they are. Groups of {privacy.SUPPRESSED_TEXT} are not shown, and neither is any group whose size "
             "could be worked out by subtracting the others from the total.")
 
-counts = labels.with_names(data.read_shown(reads.demographic_counts, value_cols=[], partition_cols=["field"]))
+counts = labels.with_names(data.read_shown(figures.demographic_counts))
 st.header("Who took part")
 countries = counts[counts["field"] == "country"][["name", "level", "n_participants", "reliability", "suppressed"]]
 tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), countries,
@@ -29,9 +30,8 @@ view = state.filter_controls(("run", "block", "metric"))
 if view.run is None:
     frame.no_ranker_run()
 else:
-    groups = labels.with_names(data.read_shown(reads.agreement_group, view.run, view.block, view.metric,
-                                               partition_cols=["field"]))
-    overall = data.read(reads.agreement_overall, view.run, view.block, view.metric)
+    groups = labels.with_names(data.read_shown(figures.agreement_group, view.run, view.block, view.metric))
+    overall = data.read(figures.agreement_overall, view.run, view.block, view.metric)
     reference = None if overall.empty else overall["estimate"].iloc[0]
     field = state.select_page_param("field", "Group by", list(labels.FIELDS), "country",
                                     format_func=lambda f: labels.FIELDS[f])
@@ -65,7 +65,7 @@ else:
                  column_config=tables.column_config(spread))
     st.caption("Gap between the highest and lowest agreement among the groups shown in each field (percentage "
                "points); fields with fewer than two groups shown are left out.")
-    diverging = data.read_shown(reads.country_divergence, view.block, 200, value_cols=["country_divergence"])
+    diverging = data.read_shown(figures.country_divergence, view.block, 200)
     diverging = diverging[~diverging["suppressed"]].head(10)  # never rank by a hidden value
     diverging = tables.with_prompt_links(diverging)
     st.subheader("Prompts where countries' first choices differ most", anchor=False)

@@ -1,7 +1,8 @@
 """Contested prompts: a sortable, filterable, paginated list and one prompt in full, with "rank it yourself"."""
 import streamlit as st
 
-from components import prompt_view, state
+from components import state
+from views import prompt_view
 
 st.title("Contested prompts")
 view = state.filter_controls(("run", "block", "threshold"))

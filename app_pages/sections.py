@@ -3,7 +3,8 @@
 import streamlit as st
 
 from components import charts, data, frame, labels, quote, state, tables
-from core import config, exports, privacy, reads
+from core import config, exports, privacy
+from core.reads import figures
 
 st.title("Agreement by spec section")
 st.markdown("Each dot is how often participants ordered the responses the way the Model Spec Ranker did, for "
@@ -14,21 +15,21 @@ view = state.filter_controls(group_fields=tuple(labels.FIELDS))
 if view.run is None:
     frame.no_ranker_run()
 else:
-    sections = data.read(reads.agreement_sections, view.run, view.block, view.metric, view.threshold)
+    sections = data.read(figures.agreement_sections, view.run, view.block, view.metric, view.threshold)
     titles = dict(zip(sections["anchor"], sections["title"], strict=True))
-    overall = data.read_shown(reads.agreement_overall, view.run, view.block, view.metric)
+    overall = data.read_shown(figures.agreement_overall, view.run, view.block, view.metric)
     reference = None if overall.empty else overall["estimate"].iloc[0]
     if view.group:
         field, level = view.group
-        by_group = data.read_shown(reads.agreement_section_group, view.run, view.block, view.metric,
-                                   view.threshold, field, partition_cols=["anchor"])
+        by_group = data.read_shown(figures.agreement_section_group, view.run, view.block, view.metric,
+                                   view.threshold, field)
         df = by_group[by_group["level"] == level].assign(title=lambda d: d["anchor"].map(titles))
         df = df[["title", "anchor", "estimate", "ci_low", "ci_high", "n_participants", "n_assessments",
                  "reliability", "suppressed"]]
         fig = charts.estimate_figure(df, "title", reference=reference)
         caption = f"Agreement by section for one group: {state.group_label(':'.join(view.group))}."
     else:
-        df = privacy.apply(sections).assign(
+        df = privacy.rule_of(figures.agreement_sections).apply(sections).assign(
             rank_range=lambda d: [charts.rank_text(b, w) for b, w in zip(d["rank_best"], d["rank_worst"], strict=True)])
         df = df[["title", "anchor", "estimate", "ci_low", "ci_high", "n_participants", "n_assessments",
                  "n_prompts", "rank_range", "tie_group", "reliability", "suppressed"]]
@@ -46,7 +47,7 @@ else:
     anchor = state.select_page_param("section", "Section", [None, *sections["anchor"]], None,
                                      format_func=lambda a: "Choose a section…" if a is None else titles.get(a, a))
     if anchor:
-        spec = data.read(reads.spec_sections, view.run)
+        spec = data.read(figures.spec_sections, view.run)
         version = spec["spec_version"].iloc[0] if not spec.empty else config.SPEC_DEFAULT_VERSION
         st.subheader(frame.md_escape(titles.get(anchor, anchor)), anchor=False)
         st.link_button(f"Read this section in the Model Spec ({version})", icon=":material/open_in_new:",
@@ -57,8 +58,8 @@ else:
         quote.quote_box(sentence, state.permalink("sections", pin=("run", "block", "metric", "threshold"),
                                                   section=anchor))
 
-        countries = data.read_shown(reads.agreement_section_group, view.run, view.block, view.metric,
-                                    view.threshold, "country", partition_cols=["anchor"])
+        countries = data.read_shown(figures.agreement_section_group, view.run, view.block, view.metric,
+                                    view.threshold, "country")
         countries = countries[countries["anchor"] == anchor].assign(
             name=lambda d: d["level"].map(labels.country_name))
         countries = countries[["name", "level", "estimate", "ci_low", "ci_high", "n_participants",
@@ -73,8 +74,7 @@ else:
 
         st.subheader("Its most contested prompts", anchor=False)
         # Rank only prompts whose values may be shown: ordering by a hidden value would leak it.
-        prompts = data.read_shown(reads.section_prompts, view.run, view.block, view.threshold, anchor, 200,
-                                  value_cols=["contestedness", "crowd_ranker_pairwise"])
+        prompts = data.read_shown(figures.section_prompts, view.run, view.block, view.threshold, anchor, 200)
         prompts = prompts[~prompts["suppressed"]].head(10)
         tables.prompt_links_table(tables.with_prompt_links(prompts),
                                   ["contestedness", "crowd_ranker_pairwise", "n_participants", "reliability"])

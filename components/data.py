@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -99,28 +99,23 @@ def read(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _read_shown(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str,
-                value_cols: tuple[str, ...] | None, partition_cols: tuple[str, ...] | None) -> pd.DataFrame:
+def _read_shown(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str) -> pd.DataFrame:
     from core import privacy
 
-    return privacy.apply(_read(_fn, key, args, store), value_cols=value_cols, partition_cols=partition_cols)
+    return privacy.rule_of(_fn).apply(_read(_fn, key, args, store))
 
 
-def read_shown(fn: Callable[..., pd.DataFrame], *args: object, value_cols: Sequence[str] | None = None,
-               partition_cols: Sequence[str] | None = None) -> pd.DataFrame:
-    """`read`, then core.privacy.apply with the same arguments and defaults, cached together: the small-group
-    rules run once per result and rule set, not on every rerun."""
-    # Tuples: the cache hashes its arguments, and a list would be a different key for the same columns.
-    return _read_shown(fn, _key(fn), args, str(_checked_store()),
-                       None if value_cols is None else tuple(value_cols),
-                       None if partition_cols is None else tuple(partition_cols))
+def read_shown(fn: Callable[..., pd.DataFrame], *args: object) -> pd.DataFrame:
+    """`read`, then the small-group rule `fn` declares (core.privacy.declares), cached together: the rule runs
+    once per result, not on every rerun."""
+    return _read_shown(fn, _key(fn), args, str(_checked_store()))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _source_info(store: str) -> dict[str, str]:
-    from core import reads
+    from core.reads import figures
 
-    df = _read(reads.manifest, _key(reads.manifest), (), store)
+    df = _read(figures.manifest, _key(figures.manifest), (), store)
     return dict(zip(df["key"].astype(str), df["value"].astype(str), strict=True))
 
 

@@ -6,8 +6,11 @@ from functools import cache
 import pandas as pd
 import pycountry
 
-FIELDS = {"country": "Country of residence", "age": "Age", "gender": "Gender", "education_level": "Education",
-          "generative_ai_usage": "Generative-AI use", "ai_concern_level": "Feelings about AI"}
+from core import config
+
+_FIELD_NAMES = {"country": "Country of residence", "age": "Age", "gender": "Gender", "education_level": "Education",
+                "generative_ai_usage": "Generative-AI use", "ai_concern_level": "Feelings about AI"}
+FIELDS = {field: _FIELD_NAMES[field] for field in config.GROUP_FIELDS}  # display name per field, in config order
 
 
 @cache

@@ -8,7 +8,8 @@ from urllib.parse import urlencode, urljoin
 import streamlit as st
 
 from components import data, labels
-from core import config, exports, reads
+from core import config, exports
+from core.reads import figures
 
 SHARED = ("run", "block", "metric", "threshold", "group")
 DEFAULTS = {"block": "world", "metric": "pairwise", "threshold": "5", "group": None}
@@ -90,8 +91,8 @@ def _allowed() -> dict[str, tuple[str, ...]]:
 @st.cache_resource(show_spinner=False)
 def _allowed_for(store: str) -> dict[str, tuple[str, ...]]:
     # Shared by every session: the dict holds tuples only, so nothing can change it in place.
-    runs = data.read(reads.ranker_runs)["run_id"].astype(str).tolist()
-    return _allowed_values(runs, data.read(reads.demographic_counts))
+    runs = data.read(figures.ranker_runs)["run_id"].astype(str).tolist()
+    return _allowed_values(runs, data.read(figures.demographic_counts))
 
 
 def _allowed_values(runs: list[str], groups) -> dict[str, tuple[str, ...]]:

@@ -1,4 +1,5 @@
 """Entry point for `python -m core …`."""
+
 import sys
 
 from core.cli import main

@@ -1,4 +1,5 @@
 """Command-line interface: one sub-command per module, imported only when used."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,8 +12,6 @@ COMMANDS = {
     "sample": ("core.commands.sample", "Write synthetic data in the release format."),
     "rank": ("core.commands.rank", "Run a Model Spec Ranker reproduction against an OpenAI-compatible endpoint."),
     "stats": ("core.commands.stats", "Print agreement figures read from a built store."),
-    "bench": ("core.commands.bench", "Benchmark the pipeline and the site."),
-    "load": ("core.commands.load", "Drive concurrent sessions through every page of a local server (loopback only, bounded)."),
 }
 
 

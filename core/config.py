@@ -1,4 +1,5 @@
 """Paths, pinned revisions and project-wide constants, set in one place."""
+
 from __future__ import annotations
 
 import os
@@ -48,6 +49,9 @@ THRESHOLDS = (5, 4, 3)
 BLOCKS = ("world", "personal")
 METRICS = ("pairwise", "top")
 LETTERS = ("A", "B", "C", "D")
+# The participant fields every breakdown uses, in display order: country (ISO alpha-3), then the demographics.
+GROUP_FIELDS = ("country", "age", "gender", "education_level", "generative_ai_usage", "ai_concern_level")
+DEMOGRAPHIC_FIELDS = GROUP_FIELDS[1:]
 
 # Small-group rules live in core/privacy.py; these are the numbers it uses.
 MIN_PARTICIPANTS = 10
@@ -65,7 +69,10 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):

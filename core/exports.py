@@ -1,4 +1,5 @@
 """Download files: formula-safe CSV, unescaped Parquet, whitelisted file names and provenance manifests."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,14 @@ ESCAPING_NOTE = (
     "quote (') so spreadsheets do not run them as formulas; numbers are left as numbers. "
     "Parquet files are not escaped and hold the text exactly as released."
 )
-EXTENSIONS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "json": "application/json",
-              "zip": "application/zip", "duckdb": "application/octet-stream", "md": "text/markdown"}
+EXTENSIONS = {
+    "csv": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "json": "application/json",
+    "zip": "application/zip",
+    "duckdb": "application/octet-stream",
+    "md": "text/markdown",
+}
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 MAX_SLUG = 80
 
@@ -83,8 +90,17 @@ def mime(ext: str) -> str:
 
 def manifest_dict(filters: dict[str, object], source_manifest: dict[str, str], rules: dict[str, object]) -> dict:
     """What a download holds and how it was made: filters, source and revision, code version, rules, escaping."""
-    keep = ("source", "source_label", "synthetic", "revision", "resolved_commit", "built_at", "code_version",
-            "bootstrap_b", "bootstrap_seed")
+    keep = (
+        "source",
+        "source_label",
+        "synthetic",
+        "revision",
+        "resolved_commit",
+        "built_at",
+        "code_version",
+        "bootstrap_b",
+        "bootstrap_seed",
+    )
     return {
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "filters": dict(filters),

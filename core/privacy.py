@@ -1,12 +1,17 @@
 """Small-group rules: the one place that decides what may be shown, downloaded or quoted."""
+
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from core.config import LOW_RELIABILITY_BELOW, MIN_PARTICIPANTS
+
+Cell = Any  # a table cell: a number, a numpy scalar, None, NaN or pd.NA
 
 RULES_VERSION = "1"
 SUPPRESSED_TEXT = f"fewer than {MIN_PARTICIPANTS} participants"
@@ -35,7 +40,7 @@ def rules() -> dict[str, object]:
     }
 
 
-def is_suppressed(n: object) -> bool:
+def is_suppressed(n: Cell) -> bool:
     """True when a count is missing or below the minimum group size."""
     if n is None or (isinstance(n, float) and math.isnan(n)) or n is pd.NA:
         return True
@@ -50,8 +55,14 @@ def _complementary(n: pd.Series, primary: pd.Series, part: pd.Series) -> pd.Seri
     the result is the shortest prefix of the cells sorted by n that is empty, is everything, or has at least
     two cells totalling at least MIN_PARTICIPANTS participants. Vectorised over partitions: no Python loop.
     """
-    frame = pd.DataFrame({"part": part.to_numpy(), "n": n.astype(float).fillna(-1.0).to_numpy(),
-                          "primary": primary.to_numpy(), "pos": range(len(n))})
+    frame = pd.DataFrame(
+        {
+            "part": part.to_numpy(),
+            "n": n.astype(float).fillna(-1.0).to_numpy(),
+            "primary": primary.to_numpy(),
+            "pos": range(len(n)),
+        }
+    )
     frame = frame.sort_values(["part", "n", "pos"], kind="stable")
     groups = frame.groupby("part", sort=False)
     rank = groups.cumcount().to_numpy()
@@ -87,8 +98,11 @@ def apply(
     if partition_cols is None or not len(out):
         suppressed = primary
     else:
-        part = (out.groupby(list(partition_cols), dropna=False, sort=False).ngroup() if partition_cols
-                else pd.Series(0, index=out.index))
+        part = (
+            out.groupby(list(partition_cols), dropna=False, sort=False).ngroup()
+            if partition_cols
+            else pd.Series(0, index=out.index)
+        )
         suppressed = _complementary(n, primary, part)
     suppressed = suppressed.astype(bool)
     for col in value_cols:
@@ -105,13 +119,50 @@ def apply(
     return out
 
 
+@dataclass(frozen=True)
+class Rule:
+    """How one table hides small groups: the count that decides, the values blanked with it, its partitions.
+
+    `partition_cols` as in `apply`: None when rows are not parts of a shown total, () when the whole table is
+    one partition, else the columns whose value combinations each split the participants into disjoint groups.
+    """
+
+    partition_cols: tuple[str, ...] | None = None
+    value_cols: tuple[str, ...] | None = None
+    n_col: str = "n_participants"
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        return apply(df, self.n_col, self.value_cols, self.partition_cols)
+
+
+F = TypeVar("F", bound=Callable[..., pd.DataFrame])
+
+
+def declares(rule: Rule) -> Callable[[F], F]:
+    """Declare a read function's small-group rule beside its query; `rule_of` finds it wherever it is shown."""
+
+    def mark(fn: F) -> F:
+        fn.small_group_rule = rule  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def rule_of(fn: Callable[..., pd.DataFrame]) -> Rule:
+    """The rule a read function declared; a read without one cannot be shown (a programming error)."""
+    rule = getattr(fn, "small_group_rule", None)
+    if not isinstance(rule, Rule):
+        raise TypeError(f"{fn.__module__}.{fn.__qualname__} declares no privacy.Rule; add @privacy.declares(...)")
+    return rule
+
+
 def assert_applied(df: pd.DataFrame) -> None:
     """Refuse to show a frame that has not been through `apply` (a programming error, not user input)."""
     if "suppressed" not in df.columns or "reliability" not in df.columns:
         raise ValueError("data must pass through core.privacy.apply before it is shown or downloaded")
 
 
-def n_label(n: object) -> str:
+def n_label(n: Cell) -> str:
     """'1,012 participants', or the suppression text for small or unknown groups."""
     if is_suppressed(n):
         return SUPPRESSED_TEXT
@@ -119,20 +170,24 @@ def n_label(n: object) -> str:
     return f"{k:,} participants" + (f" ({LOW_RELIABILITY_TEXT})" if k < LOW_RELIABILITY_BELOW else "")
 
 
-def pct(x: object, digits: int = 0) -> str:
+def pct(x: Cell, digits: int = 0) -> str:
     """A share 0–1 as a percentage string; an en dash when missing."""
     if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
         return "–"
     return f"{100 * float(x):.{digits}f}%"
 
 
-def ci_text(low: object, high: object) -> str:
+def ci_text(low: Cell, high: Cell) -> str:
     """'95% CI 74–82%'."""
     return f"95% CI {pct(low)[:-1]}–{pct(high)}"
 
 
 def estimate_sentence(
-    subject: str, estimate: object, ci_low: object, ci_high: object, n: object,
+    subject: str,
+    estimate: Cell,
+    ci_low: Cell,
+    ci_high: Cell,
+    n: Cell,
     measure: str = "agreement with the Model Spec Ranker",
 ) -> str:
     """One quotable sentence that carries n and the CI, or says the group is too small to report."""

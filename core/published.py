@@ -1,4 +1,5 @@
 """Figures the release itself published (dataset card, blog appendix), to set beside the computed ones."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,21 +16,42 @@ CARD_COUNTS = {"prompts": 1078, "participants": 1012, "assessments": 18384}
 DEMOGRAPHICS = {
     "age": {"18-24": 158, "25-34": 429, "35-44": 233, "45-54": 113, "55-64": 57, "65+": 22},
     "gender": {"Male": 528, "Female": 463, "Non-binary": 17, "Prefer not to say": 4},
-    "ai_concern_level": {"More excited than concerned": 359, "Equally excited and concerned": 453,
-                         "More concerned than excited": 186, "Not sure / No answer": 14},
-    "generative_ai_usage": {"Almost constantly": 107, "Several times a day": 352, "About once a day": 117,
-                            "Several times a week": 249, "A few times a month": 119,
-                            "Only a few times so far": 54, "Never": 14},
-    "country": {"USA": 362, "MEX": 142, "ZAF": 136, "NLD": 117, "CHL": 81, "GBR": 76, "IND": 38, "KEN": 23,
-                "JPN": 10, "CHE": 8, "TUR": 6},
+    "ai_concern_level": {
+        "More excited than concerned": 359,
+        "Equally excited and concerned": 453,
+        "More concerned than excited": 186,
+        "Not sure / No answer": 14,
+    },
+    "generative_ai_usage": {
+        "Almost constantly": 107,
+        "Several times a day": 352,
+        "About once a day": 117,
+        "Several times a week": 249,
+        "A few times a month": 119,
+        "Only a few times so far": 54,
+        "Never": 14,
+    },
+    "country": {
+        "USA": 362,
+        "MEX": 142,
+        "ZAF": 136,
+        "NLD": 117,
+        "CHL": 81,
+        "GBR": 76,
+        "IND": 38,
+        "KEN": 23,
+        "JPN": 10,
+        "CHE": 8,
+        "TUR": 6,
+    },
 }
 # Known reasons a computed figure can differ from the published one.
 NOTES = {
     ("country", "TUR"): "The blog's chart lists Türkiye with 6 participants; the released file has no participant "
-                        "living in Türkiye, and the blog's country bars sum to 1,018 rather than 1,012.",
+    "living in Türkiye, and the blog's country bars sum to 1,018 rather than 1,012.",
     ("country", "*"): "The blog groups countries with 5 or fewer participants into one bar; those are not listed here.",
     ("*", "order"): "The blog prints some bars in size order rather than label order; the split used here is the "
-                    "only one that sums to 1,012.",
+    "only one that sums to 1,012.",
 }
 STUDY_LIMITATIONS = (
     "About 1,000 participants who read English, recruited online: not a representative sample of any country "
@@ -50,8 +72,12 @@ def comparison(computed_counts: dict[str, int], computed_levels: pd.DataFrame, s
     rows = []
     for key, published in CARD_COUNTS.items():
         rows.append(("Dataset card", key, published, computed_counts.get(key)))
-    lookup = {(f, lv): int(n) for f, lv, n in
-              zip(computed_levels["field"], computed_levels["level"], computed_levels["n_participants"], strict=True)}
+    lookup = {
+        (f, lv): int(n)
+        for f, lv, n in zip(
+            computed_levels["field"], computed_levels["level"], computed_levels["n_participants"], strict=True
+        )
+    }
     for field, levels in DEMOGRAPHICS.items():
         for level, published in levels.items():
             rows.append((f"Blog appendix: {field}", level, published, lookup.get((field, level), 0)))
@@ -79,7 +105,8 @@ def shown(df: pd.DataFrame) -> pd.DataFrame:
     card's rows are whole-release totals."""
     demographic = df["source"].str.startswith("Blog appendix")
     levels = privacy.apply(df[demographic], n_col="computed", value_cols=[], partition_cols=["source"])
-    levels.loc[levels["suppressed"], "note"] = (f"Not compared here: {privacy.SUPPRESSED_TEXT} in this data, "
-                                                "or protecting such a group.")
+    levels.loc[levels["suppressed"], "note"] = (
+        f"Not compared here: {privacy.SUPPRESSED_TEXT} in this data, or protecting such a group."
+    )
     card = df[~demographic].assign(suppressed=False, reliability=privacy.RELIABILITY_OK)
     return pd.concat([card, levels], ignore_index=True)[[*SHOWN_COLUMNS, "suppressed"]]

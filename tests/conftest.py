@@ -37,7 +37,7 @@ def tiny_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_store(tmp_path_factory) -> Path:
     """The tiny release built once into a store (small bootstrap); open it read-only with core.store.open_store."""
-    from core.store import build
+    from core.store.builder import build
 
     db = tmp_path_factory.mktemp("tiny_store") / "ca_tiny.duckdb"
     build(str(RELEASE_TINY), db_path=db, bootstrap_b=TEST_BOOTSTRAP_B, seed=1)

@@ -10,10 +10,11 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from core import bootstrap, config
-from core.aggregates import build_aggregates
+from core import config
 from core.commands.stats import read_stats
-from core.prompt_stats import order_strings
+from core.stats import bootstrap
+from core.stats.build import build_aggregates
+from core.stats.prompts import order_strings
 from tests.planted_store import plant
 
 B = 200
@@ -283,7 +284,7 @@ def test_planted_intervals_equal_the_entry_by_entry_bootstrap(planted, table, fi
 def test_group_intervals_from_the_group_alone_equal_the_product_over_everyone():
     # Groups bootstrap only their own participants; the exact integer sums make that identical, to the bit, to
     # zeroing everyone else and multiplying over the whole study. Values are sums of sixtieths, not whole numbers.
-    from core.agreement_stats import _intervals
+    from core.stats.agreement import _intervals
 
     rng = np.random.default_rng(4)
     people, b = 300, 400
@@ -298,7 +299,7 @@ def test_group_intervals_from_the_group_alone_equal_the_product_over_everyone():
     w = bootstrap.resample_counts(people, b, 5)
     for r, m in itertools.product(range(5), range(4)):
         want = bootstrap.ratio_intervals(num[r:r + 1] * members[:, m], cnt[r:r + 1] * members[:, m], w)
-        assert (low[r, m], high[r, m]) == (want[0][0], want[1][0]) or n_ass[r, m] == 0 and np.isnan(low[r, m])
+        assert (low[r, m], high[r, m]) == (want[0][0], want[1][0]) or (n_ass[r, m] == 0 and np.isnan(low[r, m]))
 
 
 def test_stats_command_reads_the_stored_rows(planted):
@@ -319,7 +320,7 @@ TRUTH = config.SAMPLE_DIR / "rankers" / "synthetic-msr-v1" / "planted_truth.json
 
 @pytest.mark.skipif(not TRUTH.is_file(), reason="the synthetic sample with its planted run is not generated yet")
 def test_sample_store_recovers_the_planted_section_agreement(tmp_path):
-    from core.store import build
+    from core.store.builder import build
 
     db = tmp_path / "sample.duckdb"
     build("sample", db_path=db, bootstrap_b=400, seed=3)

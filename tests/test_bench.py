@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core.bench import report
-from core.bench.load import Tally, _summary, run_load
-from core.bench.memory import slope
-from core.bench.server import require_loopback
+from bench import report
+from bench.load import Tally, _summary, run_load
+from bench.memory import slope
+from bench.server import require_loopback
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -91,7 +91,7 @@ def tiny_bench(tmp_path_factory) -> tuple[Path, str, dict]:
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
     out = tmp_path_factory.mktemp("bench")
     proc = subprocess.run(
-        [sys.executable, "-m", "core", "bench", "--scale", "tiny", "--out", str(out), "--repeats", "2",
+        [sys.executable, "-m", "bench", "--scale", "tiny", "--out", str(out), "--repeats", "2",
          "--browser-repeats", "1", "--sessions", "2"],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -148,7 +148,7 @@ def test_load_holds_sessions_without_errors_and_reports_memory(tiny_bench):
     out, _, _ = tiny_bench
     result_path = out / "load.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "core", "load", "--sessions", "2", "--duration", "15", "--ramp", "1",
+        [sys.executable, "-m", "bench", "load", "--sessions", "2", "--duration", "15", "--ramp", "1",
          "--source", str(out / "tiny" / "source"), "--build-dir", str(out / "tiny" / "store"),
          "--out", str(result_path)],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -156,4 +156,4 @@ def test_load_holds_sessions_without_errors_and_reports_memory(tiny_bench):
     assert result["errors"] == 0, (result["error_examples"], proc.stderr[-2000:])
     assert result["page_views"] >= len(result["pages"])
     assert len(result["rss_samples"]) >= 6 and all(m > 0 for _, m in result["rss_samples"])
-    assert "python -m core load --sessions 2" in result["command"]
+    assert "python -m bench load --sessions 2" in result["command"]

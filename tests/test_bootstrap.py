@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import bootstrap
+from core.stats import bootstrap
 
 # The probabilities exactly as the code forms them ((1 − 0.95) / 2 is not the float 0.025).
 Q95 = ((1 - 0.95) / 2, (1 + 0.95) / 2)

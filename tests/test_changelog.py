@@ -11,9 +11,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import changelog, config, reads_changelog
-from core.sql import query
-from core.textdiff import rebuild, tokens, word_diff
+from core import config
+from core.changelog import entries as changelog
+from core.changelog.textdiff import rebuild, tokens, word_diff
+from core.reads import changelog_evidence
+from core.stats.build import query
 
 SHARED = config.ROOT.parent / "shared"
 SPEC_DIR = SHARED / "model_spec"
@@ -300,20 +302,20 @@ def evidence_db():
 
 
 def test_section_agreement_reads_only_the_asked_anchors_and_counts_all_ranked(evidence_db):
-    df = reads_changelog.section_agreement(evidence_db, "r", "world", "pairwise", 5, ("sec_a", "sec_c", "zzz"))
+    df = changelog_evidence.section_agreement(evidence_db, "r", "world", "pairwise", 5, ("sec_a", "sec_c", "zzz"))
     assert df["anchor"].tolist() == ["sec_a", "sec_c"]
     assert df["n_ranked"].tolist() == [3, 3]
     assert df.loc[0, "estimate"] == pytest.approx(0.8)  # run 'r', not the other run's 0.1
 
 
 def test_section_country_reads_only_country_rows_largest_first(evidence_db):
-    df = reads_changelog.section_country(evidence_db, "r", "world", "pairwise", 5, ("sec_a",))
+    df = changelog_evidence.section_country(evidence_db, "r", "world", "pairwise", 5, ("sec_a",))
     assert df["country"].tolist() == ["USA", "MEX", "KEN"]  # the age row is not a country
     assert df["n_participants"].tolist() == [25, 12, 3]
 
 
 def test_section_prompts_respects_threshold_and_orders_by_contestedness(evidence_db):
-    df = reads_changelog.section_prompts(evidence_db, "r", "world", 5, ("sec_a", "sec_b"))
+    df = changelog_evidence.section_prompts(evidence_db, "r", "world", 5, ("sec_a", "sec_b"))
     assert list(zip(df["anchor"], df["prompt_id"])) == [("sec_a", "p2"), ("sec_a", "p1"), ("sec_b", "p1")]
 
 

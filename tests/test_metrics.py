@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import metrics
-from core.rankings import RankingError, format_ranking, parse_ranking
+from core.rankings import metrics
+from core.rankings.grammar import RankingError, format_ranking, parse_ranking
 
 
 def ranks(text: str) -> np.ndarray:

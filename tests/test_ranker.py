@@ -12,13 +12,13 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from core import ranker_format as fmt
 from core.cli import main
-from core.ranker_client import RetryPolicy, retry_after_s
-from core.ranker_prompt import Item, ReplyError, load_template, parse_reply, user_message
-from core.ranker_runs import ingest_runs
-from core.spec import load_spec
-from core.sql import query
+from core.ranker import format as fmt
+from core.ranker.client import RetryPolicy, retry_after_s
+from core.ranker.ingest import ingest_runs
+from core.ranker.prompt import Item, ReplyError, load_template, parse_reply, user_message
+from core.ranker.spec import load_spec
+from core.store.builder import query
 from tests.fake_openai import Fail, FakeOpenAI, Hang, Reply, scripted
 
 FIXTURE_SPEC = Path(__file__).parent / "fixtures" / "spec_small.md"
@@ -28,7 +28,7 @@ SECRET = "sk-test-DO-NOT-LEAK-4f9a1c"
 
 
 def good(ranking: str = "B>A=C>D", grade: int = 3, rationale: str = "Decided by answer_question.") -> str:
-    return json.dumps({"ranking": ranking, "relevance": {a: grade for a in ANCHORS}, "rationale": rationale})
+    return json.dumps({"ranking": ranking, "relevance": dict.fromkeys(ANCHORS, grade), "rationale": rationale})
 
 
 def make_store(path: Path, n: int, extra_text: str = "") -> list[str]:
@@ -99,7 +99,7 @@ def test_good_run_writes_the_shared_format(tmp_path, store):
     for row in rows:
         assert tuple(row) == fmt.RESULT_KEYS
         assert row["error"] is None and row["ranking"] == "D>C>B>A"
-        assert row["relevance"] == {a: grades[row["prompt_id"]] for a in ANCHORS}
+        assert row["relevance"] == dict.fromkeys(ANCHORS, grades[row["prompt_id"]])
     assert sum(r["usage"]["prompt_tokens"] for r in rows) == 1000 + 1001 + 1002
     request = fake.requests[0].body
     system, user = request["messages"]
@@ -285,7 +285,7 @@ def test_dataset_text_cannot_break_out_of_its_block():
 def test_parse_reply_accepts_fenced_json_and_rejects_bad_content():
     anchors = tuple(ANCHORS)
     answer = parse_reply("```json\n" + good(ranking="b > a = c > d".upper()) + "\n```", anchors)
-    assert answer.ranking == "B>A=C>D" and answer.relevance == {a: 3 for a in anchors}
+    assert answer.ranking == "B>A=C>D" and answer.relevance == dict.fromkeys(anchors, 3)
     extra = json.loads(good())
     extra["relevance"]["made_up"] = 2
     cases = {

@@ -9,9 +9,9 @@ import pyarrow as pa
 import pytest
 
 from core import config
-from core import ranker_format as fmt
-from core.ranker_runs import find_run_dirs, ingest_runs, shipped_sections
-from core.sql import query
+from core.ranker import format as fmt
+from core.ranker.ingest import find_run_dirs, ingest_runs, shipped_sections
+from core.store.builder import query
 
 ANCHORS = [s["anchor"] for s in shipped_sections()]
 STORE_IDS = ["p1", "p2", "p3"]
@@ -44,7 +44,7 @@ def manifest(run_id: str, **changes) -> dict:
 
 
 def result(prompt_id: str, ranking: str | None = "B>C>D=A", grade: int = 3, error: str | None = None, **changes):
-    record = {"prompt_id": prompt_id, "ranking": ranking, "relevance": {a: grade for a in ANCHORS},
+    record = {"prompt_id": prompt_id, "ranking": ranking, "relevance": dict.fromkeys(ANCHORS, grade),
               "rationale": "because", "usage": {"prompt_tokens": 10, "completion_tokens": 2}, "error": error}
     return record | changes
 
@@ -120,7 +120,7 @@ def test_bad_lines_are_counted_and_the_rest_kept(con, tmp_path):
         result("ghost", ranking="A>B>C>D"),  # not in this store
         result("p2", ranking=None, error="invalid reply: missing sections"),
     ]
-    run = write_run(tmp_path, "messy", manifest("messy"), lines + ['{"prompt_id": "p2", "rank'], tail="")
+    run = write_run(tmp_path, "messy", manifest("messy"), [*lines, '{"prompt_id": "p2", "rank'], tail="")
     found = checks(ingest_runs(con, [run]))
     assert found == {
         ("messy", "ranker_malformed_line"): 1,
@@ -197,9 +197,9 @@ def test_other_spec_version_uses_the_local_cache(con, tmp_path, monkeypatch):
 def test_grades_that_are_not_plain_integers_1_to_5_are_dropped_the_rest_kept_as_given(con, tmp_path):
     # Most lines grade every section validly and are taken whole; any other line is checked grade by grade.
     lines = [result("p1", relevance={a: 1 + i % 5 for i, a in enumerate(ANCHORS)}),
-             result("p2", relevance={**{a: 2 for a in ANCHORS}, ANCHORS[0]: True}),
-             result("ghost", relevance={**{a: 5 for a in ANCHORS}, ANCHORS[1]: 2.0}),
-             result("p3", relevance={**{a: 4 for a in ANCHORS[:10]}, ANCHORS[2]: 0, ANCHORS[3]: "4"})]
+             result("p2", relevance={**dict.fromkeys(ANCHORS, 2), ANCHORS[0]: True}),
+             result("ghost", relevance={**dict.fromkeys(ANCHORS, 5), ANCHORS[1]: 2.0}),
+             result("p3", relevance={**dict.fromkeys(ANCHORS[:10], 4), ANCHORS[2]: 0, ANCHORS[3]: "4"})]
     run = write_run(tmp_path, "grades", manifest("grades", counts={"prompts": 4, "ok": 4, "failed": 0}), lines)
     found = checks(ingest_runs(con, [run]))
     assert found == {("grades", "ranker_invalid_grade"): 4, ("grades", "ranker_missing_relevance"): 3,

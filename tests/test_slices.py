@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from core import slices
+from core.reads import slices
 
 _spec = importlib.util.spec_from_file_location(
     "slices_prompt_store", Path(__file__).resolve().parent / "site" / "prompt_store.py")

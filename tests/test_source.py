@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from core import config, source
-from core.source import SourceError, iter_records, open_release, resolve_source
+from core import config
+from core.release import source
+from core.release.source import SourceError, iter_records, open_release, resolve_source
 from tests.conftest import BAD_INPUTS, RELEASE_TINY
 
 
@@ -119,7 +120,7 @@ def test_file_that_is_not_jsonl_stops_with_a_clear_message(tiny_copy, bad_file, 
 
 def test_missing_file_stops_with_a_clear_message(tiny_copy):
     (tiny_copy / "merged_comparisons_annotators.jsonl").unlink()
-    with pytest.raises(SourceError, match="merged_comparisons_annotators.jsonl is missing"):
+    with pytest.raises(SourceError, match=r"merged_comparisons_annotators\.jsonl is missing"):
         open_release(resolve_source(str(tiny_copy)))
 
 
@@ -164,7 +165,7 @@ def test_local_load_runs_offline_and_restores_the_flag():
     with source._offline():
         seen.append((datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE))
     assert seen == [(True, True)]
-    assert datasets.config.HF_HUB_OFFLINE == before
+    assert before == datasets.config.HF_HUB_OFFLINE
 
 
 class _FakeHub:
@@ -222,5 +223,5 @@ def test_unreachable_hub_is_a_clear_source_error(monkeypatch):
     import huggingface_hub
 
     monkeypatch.setattr(huggingface_hub, "HfApi", _FakeHub(unreachable=True))
-    with pytest.raises(SourceError, match="could not be reached .*ConnectError"):
+    with pytest.raises(SourceError, match=r"could not be reached .*ConnectError"):
         open_release(resolve_source("hf"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import config
-from core.spec import SpecError, fetch_pinned, load_spec, parse_sections
+from core.ranker.spec import SpecError, fetch_pinned, load_spec, parse_sections
 
 FIXTURE = Path(__file__).parent / "fixtures" / "spec_small.md"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "model_spec"

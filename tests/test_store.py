@@ -12,7 +12,7 @@ import pytest
 
 from core import config, store
 from core.commands import build as build_command
-from core.store import StoreError, build, open_store, store_path
+from core.store import StoreError, build, builder, open_store, store_path
 from tests.conftest import BAD_INPUTS, RELEASE_TINY, TEST_BOOTSTRAP_B
 
 
@@ -34,8 +34,8 @@ def test_store_has_the_documented_tables_and_counts(tiny_store):
     con = open_store(tiny_store)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        assert set(store.RELEASE_TABLES) | {"build_files", "build_report", "manifest"} <= tables
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in store.RELEASE_TABLES}
+        assert set(builder.RELEASE_TABLES) | {"build_files", "build_report", "manifest"} <= tables
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in builder.RELEASE_TABLES}
         assert counts == {"prompts": 3, "messages": 6, "responses": 12, "annotators": 5, "assessments": 10,
                           "assessment_ranks": 52, "annotator_only_assessments": 2}
         files = {r[0]: r[1:] for r in con.execute(
@@ -87,7 +87,7 @@ def test_failure_mid_build_leaves_the_previous_store_and_no_temp_files(tiny_copy
     def explode(*args, **kwargs):
         raise RuntimeError("injected failure in the statistics stage")
 
-    monkeypatch.setattr(store, "_build_aggregates", explode)
+    monkeypatch.setattr(builder, "_build_aggregates", explode)
     with pytest.raises(RuntimeError, match="injected"):
         build(str(tiny_copy), db_path=db, bootstrap_b=TEST_BOOTSTRAP_B, seed=1)
     assert _manifest(db) == before
@@ -148,9 +148,6 @@ def test_default_store_paths_and_rebuild_commands(tmp_path):
 
 
 def test_ranker_runs_come_from_the_shipped_folder_and_the_source(tiny_copy, tmp_path, monkeypatch):
-    pytest.importorskip("core.ranker_runs")
-    import core.ranker_runs
-
     run = tiny_copy / "rankers" / "run-1"
     run.mkdir(parents=True)
     (run / "manifest.json").write_text("{}", encoding="utf-8")
@@ -160,7 +157,7 @@ def test_ranker_runs_come_from_the_shipped_folder_and_the_source(tiny_copy, tmp_
         seen.extend(run_dirs)
         return []
 
-    monkeypatch.setattr(core.ranker_runs, "ingest_runs", fake_ingest)
+    monkeypatch.setattr(builder, "ingest_runs", fake_ingest)
     build(str(tiny_copy), db_path=tmp_path / "ca.duckdb", bootstrap_b=TEST_BOOTSTRAP_B, seed=1)
     assert seen[-1] == run and all(p.parent in (config.RANKERS_DIR, tiny_copy / "rankers") for p in seen)
 

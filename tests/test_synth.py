@@ -17,7 +17,7 @@ import yaml
 
 from core.commands.sample import SAMPLE_SEED
 from core.config import SAMPLE_DIR, SECTIONS_CSV
-from core.rankings import parse_ranking
+from core.rankings.grammar import parse_ranking
 from core.synth.dataset import Synthetic, synthesize
 from core.synth.generate import generate, write
 from core.synth.mixture import SHAPES

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import vocab
-from core.source import Record, open_release, resolve_source
-from core.validate import CHECKS, COMPARISONS, MERGED, validate_release, validate_source
+from core.release import vocab
+from core.release.source import Record, open_release, resolve_source
+from core.release.validate import CHECKS, COMPARISONS, MERGED, validate_release, validate_source
 from tests.conftest import BAD_INPUTS, RELEASE_TINY
 
 P1, P2, P3, P4 = (f"11111111-0000-5000-8000-00000000000{i}" for i in (1, 2, 3, 4))
@@ -243,8 +243,9 @@ def _copies_with_variants(records: list[Record], key: str) -> list[Record]:
 def test_copies_of_canonical_assessments_validate_exactly_as_if_parsed_again(monkeypatch):
     # annotators.jsonl and the merged file reuse the canonical parse when a copy repeats it field for field;
     # with that short-cut switched off every copy is parsed from scratch, and nothing may change.
-    from core import config, validate
-    from core.source import iter_records
+    from core import config
+    from core.release import validate
+    from core.release.source import iter_records
 
     release = open_release(resolve_source(str(RELEASE_TINY)))
     comparisons, annotators, merged = (list(iter_records(release, c)) for c in config.HF_CONFIGS)
@@ -264,7 +265,7 @@ def test_copies_of_canonical_assessments_validate_exactly_as_if_parsed_again(mon
 def test_gc_paused_restores_the_collector_even_when_validation_fails(enabled):
     import gc
 
-    from core.validate import gc_paused
+    from core.release.validate import gc_paused
 
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()

@@ -1,4 +1,5 @@
 """`python -m core build`: load, validate and store a source, then print the build report."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,11 @@ from core import config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", default=os.environ.get(config.SOURCE_ENV, config.DEFAULT_SOURCE),
-                        help="hf, sample, auto (default; hub when it answers, else sample) or a directory path")
+    parser.add_argument(
+        "--source",
+        default=os.environ.get(config.SOURCE_ENV, config.DEFAULT_SOURCE),
+        help="hf, sample, auto (default; hub when it answers, else sample) or a directory path",
+    )
     parser.add_argument("--db", type=Path, default=None, help="store file (default: data/build/ca_<source>.duckdb)")
     parser.add_argument("--bootstrap", type=int, default=config.BOOTSTRAP_B, help="bootstrap replicates B")
     parser.add_argument("--seed", type=int, default=config.BOOTSTRAP_SEED, help="bootstrap seed")
@@ -22,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.source import SourceError
+    from core.release.source import SourceError
     from core.store import StoreError, build
 
     def progress(fraction: float, message: str) -> None:
@@ -35,13 +39,19 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, interrupted)
 
     try:
-        result = build(args.source, db_path=args.db, bootstrap_b=args.bootstrap, seed=args.seed,
-                       progress=progress, revision=args.revision)
+        result = build(
+            args.source,
+            db_path=args.db,
+            bootstrap_b=args.bootstrap,
+            seed=args.seed,
+            progress=progress,
+            revision=args.revision,
+        )
     except (SourceError, StoreError) as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         print("The previous store, if any, was left unchanged.", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - a bug: show the traceback, then the same promise about the old store
+    except Exception as exc:
         traceback.print_exc()
         print(f"build failed unexpectedly ({exc.__class__.__name__}: {exc}).", file=sys.stderr)
         print("The previous store, if any, was left unchanged.", file=sys.stderr)
@@ -58,8 +68,9 @@ def format_report(result) -> str:
     lines += [f"  notice: {n}" for n in result.notices]
     lines += ["", f"{'file':<40} {'input':>8} {'accepted':>9} {'rejected':>9}  loader"]
     for row in result.files:
-        lines.append(f"{row['file']:<40} {row['input_rows']:>8,} {row['accepted']:>9,} {row['rejected']:>9,}  "
-                     f"{row['loader']}")
+        lines.append(
+            f"{row['file']:<40} {row['input_rows']:>8,} {row['accepted']:>9,} {row['rejected']:>9,}  {row['loader']}"
+        )
     for row in result.assessment_counts:
         name = f"  assessments in {row['file']}"
         lines.append(f"{name:<40} {row['input_assessments']:>8,} {row['accepted']:>9,} {row['rejected']:>9,}")
@@ -76,15 +87,31 @@ def format_report(result) -> str:
     else:
         lines.append("  annotators.jsonl and the merged file agree with comparisons.jsonl")
     rows = result.table_rows
-    lines += ["", "Stored: " + ", ".join(f"{t} {rows.get(t, 0):,}" for t in (
-        "prompts", "annotators", "assessments", "annotator_only_assessments"))]
-    lines += ["Timing: " + ", ".join(f"{k} {v:.2f}s" for k, v in result.stage_seconds.items())
-              + f" (total {result.seconds:.2f}s)", f"Store: {result.db_path}"]
+    lines += [
+        "",
+        "Stored: "
+        + ", ".join(
+            f"{t} {rows.get(t, 0):,}" for t in ("prompts", "annotators", "assessments", "annotator_only_assessments")
+        ),
+    ]
+    lines += [
+        "Timing: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in result.stage_seconds.items())
+        + f" (total {result.seconds:.2f}s)",
+        f"Store: {result.db_path}",
+    ]
     return "\n".join(lines)
 
 
 RECONCILIATION = (
-    "annotator_only_assessment", "missing_from_annotators", "annotators_assessment_mismatch",
-    "assessment_count_mismatch", "merged_not_in_comparisons", "missing_from_merged", "merged_assessment_mismatch",
-    "merged_demographics_mismatch", "merged_features_mismatch", "unknown_annotator",
+    "annotator_only_assessment",
+    "missing_from_annotators",
+    "annotators_assessment_mismatch",
+    "assessment_count_mismatch",
+    "merged_not_in_comparisons",
+    "missing_from_merged",
+    "merged_assessment_mismatch",
+    "merged_demographics_mismatch",
+    "merged_features_mismatch",
+    "unknown_annotator",
 )

@@ -1,4 +1,5 @@
 """`python -m core stats`: print overall and per-section agreement exactly as stored in a built store."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,9 +9,14 @@ import sys
 from pathlib import Path
 
 from core import config
+from core.sqlfiles import sql_folder
 
-NOTE = ("Prints the raw stored numbers, including groups under the public small-group minimum "
-        f"({config.MIN_PARTICIPANTS} participants) that the site hides: a researcher's tool, nothing is recomputed.")
+query = sql_folder(__file__)
+
+NOTE = (
+    "Prints the raw stored numbers, including groups under the public small-group minimum "
+    f"({config.MIN_PARTICIPANTS} participants) that the site hides: a researcher's tool, nothing is recomputed."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,8 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", default=None, help="ranker run id (default: the only run in the store)")
     parser.add_argument("--block", choices=config.BLOCKS, default="world", help="ranking block (default world)")
     parser.add_argument("--metric", choices=config.METRICS, default="pairwise", help="agreement metric")
-    parser.add_argument("--threshold", type=int, choices=config.THRESHOLDS, default=config.THRESHOLDS[0],
-                        help="minimum relevance grade for a section's prompts (default 5, as published)")
+    parser.add_argument(
+        "--threshold",
+        type=int,
+        choices=config.THRESHOLDS,
+        default=config.THRESHOLDS[0],
+        help="minimum relevance grade for a section's prompts (default 5, as published)",
+    )
     parser.add_argument("--format", choices=("json", "table"), default="json", help="output format")
 
 
@@ -36,8 +47,6 @@ def _records(cursor) -> list[dict]:
 
 def read_stats(con, run: str | None, block: str, metric: str, threshold: int) -> dict:
     """The stored figures as the JSON document the command prints; ValueError when the run is unclear."""
-    from core.sql import query
-
     runs = [r["run_id"] for r in _records(con.execute(query("stats_runs")))]
     if run is None:
         if len(runs) != 1:
@@ -61,13 +70,22 @@ def format_table(doc: dict, block: str, metric: str, threshold: int) -> str:
     """Plain-text table of the same figures."""
     header = f"{'section':<44} {'estimate':>9} {'ci_low':>8} {'ci_high':>8} {'n_part':>7} {'n_assess':>9}"
     o = doc["overall"]
-    lines = [f"run {doc['run']} · block {block} · metric {metric} · sections at relevance ≥ {threshold}",
-             NOTE, "", header, "-" * len(header),
-             (f"{'(overall)':<44} {_cell(o['estimate']):>9} {_cell(o['ci_low']):>8} {_cell(o['ci_high']):>8} "
-              f"{o['n_participants']:>7} {o['n_assessments']:>9}")]
+    lines = [
+        f"run {doc['run']} · block {block} · metric {metric} · sections at relevance ≥ {threshold}",
+        NOTE,
+        "",
+        header,
+        "-" * len(header),
+        (
+            f"{'(overall)':<44} {_cell(o['estimate']):>9} {_cell(o['ci_low']):>8} {_cell(o['ci_high']):>8} "
+            f"{o['n_participants']:>7} {o['n_assessments']:>9}"
+        ),
+    ]
     for s in doc["sections"]:
-        lines.append(f"{s['anchor'][:44]:<44} {_cell(s['estimate']):>9} {_cell(s['ci_low']):>8} "
-                     f"{_cell(s['ci_high']):>8} {s['n_participants']:>7} {s['n_assessments']:>9}")
+        lines.append(
+            f"{s['anchor'][:44]:<44} {_cell(s['estimate']):>9} {_cell(s['ci_low']):>8} "
+            f"{_cell(s['ci_high']):>8} {s['n_participants']:>7} {s['n_assessments']:>9}"
+        )
     return "\n".join(lines)
 
 

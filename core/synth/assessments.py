@@ -1,8 +1,10 @@
 """Assessment contents: world/personal rankings from the mixture, unacceptable flags, rationales, labels."""
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from core.config import LETTERS
 from core.synth import labels as lab
@@ -13,7 +15,7 @@ from core.synth.prompts import Prompt
 from core.synth.scales import Scale
 from core.synth.schedule import Slot
 
-PERSONAL_SAME = 0.48   # with reversals that land on the same string, ~53% identical as released
+PERSONAL_SAME = 0.48  # with reversals that land on the same string, ~53% identical as released
 FLAG_SIZES = {1: 62, 2: 25, 3: 7, 4: 6}
 LABEL_FIELDS = ("importance", "subjectivity", "representativeness")
 
@@ -24,12 +26,12 @@ class Assessment:
     prompt: Prompt
     slot: Slot
     blocks: dict
-    follow: Order                 # the order this participant follows with probability prompt.follow
+    follow: Order  # the order this participant follows with probability prompt.follow
     labels: dict[str, str]
 
     def record(self, with_conversation_id: bool) -> dict:
         """The assessment object in the release's key order."""
-        out = {"annotator_id": self.person.annotator_id}
+        out: dict[str, Any] = {"annotator_id": self.person.annotator_id}
         if with_conversation_id:
             out["conversation_id"] = self.prompt.prompt_id
         out["importance"] = self.labels["importance"]
@@ -53,8 +55,10 @@ def _personal(rng: random.Random, order: Order, shape: tuple[int, ...], world: s
     else:
         shape = draw_shape(rng)
     ranking = ranking_string(tuple(o), shape)
-    return {"ranking": ranking,
-            "rationale": texts.personal_rationale(rng, top(ranks_of(tuple(o), shape)), ranking == world)}
+    return {
+        "ranking": ranking,
+        "rationale": texts.personal_rationale(rng, top(ranks_of(tuple(o), shape)), ranking == world),
+    }
 
 
 def _unacceptable(rng: random.Random, order: Order, flag_rate: float) -> dict:
@@ -62,27 +66,32 @@ def _unacceptable(rng: random.Random, order: Order, flag_rate: float) -> dict:
     flagged: list[str] = []
     if rng.random() < flag_rate:
         k = rng.choices(list(FLAG_SIZES), weights=list(FLAG_SIZES.values()))[0]
-        flagged = list(order[4 - k:]) if rng.random() < 0.8 else rng.sample(LETTERS, k)
+        flagged = list(order[4 - k :]) if rng.random() < 0.8 else rng.sample(LETTERS, k)
     flagged.sort()
-    return {"rating": [f"{x} is unacceptable" for x in flagged],
-            "rationale": texts.unacceptable_rationale(rng, flagged)}
+    return {
+        "rating": [f"{x} is unacceptable" for x in flagged],
+        "rationale": texts.unacceptable_rationale(rng, flagged),
+    }
 
 
 def _blocks(rng: random.Random, prompt: Prompt, follow: Order, long_form: bool, flag_rate: float) -> dict:
     order = draw_order(rng, prompt.follow, follow)
     shape = draw_shape(rng)
     world = ranking_string(order, shape)
-    blocks = {"world": [{"ranking": world,
-                         "rationale": texts.world_rationale(rng, top(ranks_of(order, shape)))}],
-              "personal": [], "unacceptable": []}
+    blocks = {
+        "world": [{"ranking": world, "rationale": texts.world_rationale(rng, top(ranks_of(order, shape)))}],
+        "personal": [],
+        "unacceptable": [],
+    }
     if long_form:
         blocks["personal"] = [_personal(rng, order, shape, world)]
         blocks["unacceptable"] = [_unacceptable(rng, order, flag_rate)]
     return blocks
 
 
-def make_assessments(scale: Scale, prompts: list[Prompt], people: list[Participant],
-                     slots: list[list[Slot]], seed: int) -> list[list[Assessment]]:
+def make_assessments(
+    scale: Scale, prompts: list[Prompt], people: list[Participant], slots: list[list[Slot]], seed: int
+) -> list[list[Assessment]]:
     """Per participant, their assessments in annotators.jsonl order."""
     rng = random.Random(f"{seed}:assessments")
     flag_rate = {p.index: min(0.95, max(0.3, rng.gauss(0.63, 0.15))) for p in prompts}
@@ -94,7 +103,7 @@ def make_assessments(scale: Scale, prompts: list[Prompt], people: list[Participa
             prompt = prompts[s.prompt]
             follow = prompt.order_for(person.country)
             if s.copy_of is not None:
-                blocks = made[s.copy_of].blocks   # a repeated pair carries identical ranking blocks
+                blocks = made[s.copy_of].blocks  # a repeated pair carries identical ranking blocks
             else:
                 blocks = _blocks(rng, prompt, follow, s.long_form, flag_rate[prompt.index])
             a = Assessment(person, prompt, s, blocks, follow, {})

@@ -1,4 +1,5 @@
 """The generated data in memory: prompts, participants' assessments and the comparisons view of them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ class Synthetic:
     scale: str
     seed: int
     prompts: list[Prompt]
-    rows: list[list[Assessment]]   # per participant, annotators.jsonl order
+    rows: list[list[Assessment]]  # per participant, annotators.jsonl order
 
     def by_prompt(self) -> dict[int, list[Assessment]]:
         """Comparisons assessments per prompt index, in comparisons.jsonl order."""

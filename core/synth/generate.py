@@ -1,4 +1,5 @@
 """Run the generator for one scale and seed and write the release files, README and ranker run."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,9 +1,10 @@
 """The three question labels, worded as released (Unicode-bold level words), assigned with exact counts."""
+
 from __future__ import annotations
 
 import random
 
-_BOLD_LOWER, _BOLD_UPPER = 0x1D5EE, 0x1D5D4   # MATHEMATICAL SANS-SERIF BOLD a / A
+_BOLD_LOWER, _BOLD_UPPER = 0x1D5EE, 0x1D5D4  # MATHEMATICAL SANS-SERIF BOLD a / A
 
 
 def bold(text: str) -> str:

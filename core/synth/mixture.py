@@ -1,4 +1,5 @@
 """The ranking mixture: follow a planted order with probability q, else symmetric noise; exact expectations."""
+
 from __future__ import annotations
 
 import random
@@ -13,8 +14,14 @@ Order = tuple[str, ...]  # the four letters, best first
 # of the letters, so whether a metric is defined never depends on q. Shares match the release: ~2.4% all-tied,
 # ~88.5% with a single first choice.
 SHAPES: dict[tuple[int, ...], int] = {
-    (1, 1, 1, 1): 730, (1, 1, 2): 80, (1, 2, 1): 50, (1, 3): 25,
-    (2, 1, 1): 50, (2, 2): 25, (3, 1): 16, (4,): 24,
+    (1, 1, 1, 1): 730,
+    (1, 1, 2): 80,
+    (1, 2, 1): 50,
+    (1, 3): 25,
+    (2, 1, 1): 50,
+    (2, 2): 25,
+    (3, 1): 16,
+    (4,): 24,
 }
 _SHAPE_LIST = list(SHAPES)
 _SHAPE_CUM = []
@@ -41,7 +48,7 @@ def ranking_string(order: Order, shape: tuple[int, ...]) -> str:
         return ALL_TIED
     groups, i = [], 0
     for size in shape:
-        groups.append("=".join(order[i:i + size]))
+        groups.append("=".join(order[i : i + size]))
         i += size
     return ">".join(groups)
 
@@ -50,7 +57,7 @@ def ranks_of(order: Order, shape: tuple[int, ...]) -> dict[str, int]:
     """Letter -> tie-group position (1 = best)."""
     ranks, i = {}, 0
     for position, size in enumerate(shape, start=1):
-        for letter in order[i:i + size]:
+        for letter in order[i : i + size]:
             ranks[letter] = position
         i += size
     return ranks

@@ -1,4 +1,5 @@
 """Participants: demographics with exact marginals, assessments per participant, long-form caps."""
+
 from __future__ import annotations
 
 import random
@@ -9,10 +10,17 @@ from core.synth import texts
 from core.synth.prompts import NAMESPACE
 from core.synth.scales import Scale
 
-DEMOGRAPHIC_KEYS = ("age", "gender", "education_level", "country_of_residence", "generative_ai_usage",
-                    "ai_concern_level", "ideal-model-behavior")
+DEMOGRAPHIC_KEYS = (
+    "age",
+    "gender",
+    "education_level",
+    "country_of_residence",
+    "generative_ai_usage",
+    "ai_concern_level",
+    "ideal-model-behavior",
+)
 LONG_FORM_CAP = 5
-FILL_RANGE = (8, 20)   # assessments per participant outside the histogram head and the >20 tail
+FILL_RANGE = (8, 20)  # assessments per participant outside the histogram head and the >20 tail
 
 
 @dataclass
@@ -20,8 +28,8 @@ class Participant:
     index: int
     annotator_id: str
     demographics: dict[str, str]
-    n_assessments: int     # in annotators.jsonl
-    n_long_form: int       # first batch: personal and unacceptable asked
+    n_assessments: int  # in annotators.jsonl
+    n_long_form: int  # first batch: personal and unacceptable asked
 
     @property
     def country(self) -> str:
@@ -69,6 +77,7 @@ def make_population(scale: Scale, seed: int) -> list[Participant]:
     for i in range(n):
         demo = {key: columns[key][i] for key in DEMOGRAPHIC_KEYS[:-1]}
         demo["ideal-model-behavior"] = texts.ideal_behavior(rng, long=scale.text_length > 300)
-        people.append(Participant(i, str(uuid.uuid5(NAMESPACE, f"{seed}:annotator:{i}")), demo,
-                                  counts[i], long_form[i]))
+        people.append(
+            Participant(i, str(uuid.uuid5(NAMESPACE, f"{seed}:annotator:{i}")), demo, counts[i], long_form[i])
+        )
     return people

@@ -1,4 +1,5 @@
 """Prompt design: spec sections, prompt type, planted reference order, follow probability, text."""
+
 from __future__ import annotations
 
 import csv
@@ -29,9 +30,9 @@ class Prompt:
     primary: str
     secondary: str | None
     kind: str
-    follow: float                  # q: probability of following the planted order
-    reference: Order               # the ranker's order and, outside `countries`, the crowd's planted order
-    countries: tuple[str, ...]     # country-dependent prompts: these countries follow `country_order`
+    follow: float  # q: probability of following the planted order
+    reference: Order  # the ranker's order and, outside `countries`, the crowd's planted order
+    countries: tuple[str, ...]  # country-dependent prompts: these countries follow `country_order`
     country_order: Order | None
     in_comparisons: bool
     is_anchor: bool
@@ -96,19 +97,43 @@ def design_prompts(scale: Scale, seed: int) -> list[Prompt]:
         in_comparisons = i < scale.n_prompts
         messages, responses = [], []
         if in_comparisons:
-            messages = texts.conversation(rng, i + 1, titles[primary], topic, turns[i],
-                                          rng.random() < DEVELOPER_SHARE and not is_anchor, scale.text_length,
-                                          ANCHOR_QUESTION if is_anchor else None)
+            messages = texts.conversation(
+                rng,
+                i + 1,
+                titles[primary],
+                topic,
+                turns[i],
+                rng.random() < DEVELOPER_SHARE and not is_anchor,
+                scale.text_length,
+                ANCHOR_QUESTION if is_anchor else None,
+            )
             responses = [
-                {"response_index": letter,
-                 "messages": [{"role": "assistant", "content": texts.response(
-                     rng, letter, reference.index(letter), topic, scale.text_length)}]}
+                {
+                    "response_index": letter,
+                    "messages": [
+                        {
+                            "role": "assistant",
+                            "content": texts.response(rng, letter, reference.index(letter), topic, scale.text_length),
+                        }
+                    ],
+                }
                 for letter in LETTERS
             ]
-        prompts.append(Prompt(
-            index=i, prompt_id=str(uuid.uuid5(NAMESPACE, f"{seed}:prompt:{i}")), primary=primary,
-            secondary=secondary, kind=kind, follow=_follow(rng, kind, topic.follow), reference=reference,
-            countries=countries, country_order=country_order, in_comparisons=in_comparisons,
-            is_anchor=is_anchor, messages=messages, responses=responses,
-        ))
+        prompts.append(
+            Prompt(
+                index=i,
+                prompt_id=str(uuid.uuid5(NAMESPACE, f"{seed}:prompt:{i}")),
+                primary=primary,
+                secondary=secondary,
+                kind=kind,
+                follow=_follow(rng, kind, topic.follow),
+                reference=reference,
+                countries=countries,
+                country_order=country_order,
+                in_comparisons=in_comparisons,
+                is_anchor=is_anchor,
+                messages=messages,
+                responses=responses,
+            )
+        )
     return prompts

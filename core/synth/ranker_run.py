@@ -1,4 +1,5 @@
 """The synthetic ranker run (planted reference order, known relevance) and the exact planted truth."""
+
 from __future__ import annotations
 
 import random
@@ -33,14 +34,22 @@ TRUTH_DEFINITION = (
 def manifest(prompts: list[Prompt], seed: int, scale: str) -> dict:
     n = sum(p.in_comparisons for p in prompts)
     return {
-        "format": RUN_FORMAT, "run_id": RUN_ID,
+        "format": RUN_FORMAT,
+        "run_id": RUN_ID,
         "ranker_name": "Synthetic Model Spec Ranker (planted reference order)",
-        "model": "none: synthetic, planted by core.synth", "base_url_host": None,
-        "spec_version": SPEC_DEFAULT_VERSION, "spec_sha256": SPEC_VERSIONS[SPEC_DEFAULT_VERSION]["sha256"],
-        "template_version": "synthetic-1", "created_at": CREATED_AT, "synthetic": True,
+        "model": "none: synthetic, planted by core.synth",
+        "base_url_host": None,
+        "spec_version": SPEC_DEFAULT_VERSION,
+        "spec_sha256": SPEC_VERSIONS[SPEC_DEFAULT_VERSION]["sha256"],
+        "template_version": "synthetic-1",
+        "created_at": CREATED_AT,
+        "synthetic": True,
         "dataset": {"source": "synthetic", "seed": seed, "scale": scale},
-        "parameters": {"generator": "core.synth", "ranking": "the prompt's planted reference order",
-                       "relevance": {"primary": 5, "secondary": 4, "other": "uniform 1-3"}},
+        "parameters": {
+            "generator": "core.synth",
+            "ranking": "the prompt's planted reference order",
+            "relevance": {"primary": 5, "secondary": 4, "other": "uniform 1-3"},
+        },
         "counts": {"prompts": n, "ok": n, "failed": 0},
     }
 
@@ -56,12 +65,16 @@ def rankings(prompts: list[Prompt], seed: int) -> list[dict]:
         relevance = {}
         for anchor in titles:
             relevance[anchor] = 5 if anchor == p.primary else 4 if anchor == p.secondary else rng.randint(1, 3)
-        rows.append({
-            "prompt_id": p.prompt_id, "ranking": ">".join(p.reference), "relevance": relevance,
-            "rationale": f"Synthetic: {p.reference[0]} best fits '{titles[p.primary]}' (planted order).",
-            "usage": {"prompt_tokens": 6000 + rng.randint(200, 1500), "completion_tokens": rng.randint(250, 900)},
-            "error": None,
-        })
+        rows.append(
+            {
+                "prompt_id": p.prompt_id,
+                "ranking": ">".join(p.reference),
+                "relevance": relevance,
+                "rationale": f"Synthetic: {p.reference[0]} best fits '{titles[p.primary]}' (planted order).",
+                "usage": {"prompt_tokens": 6000 + rng.randint(200, 1500), "completion_tokens": rng.randint(250, 900)},
+                "error": None,
+            }
+        )
     return rows
 
 
@@ -75,11 +88,15 @@ def planted_truth(prompts: list[Prompt], assessments: list[Assessment]) -> dict:
             acc[0] += pw
             acc[1] += tp
             acc[2] += 1
-    sections = {anchor: {"pairwise": s[0] / s[2], "top": s[1] / s[2], "n_assessments": s[2]}
-                for anchor, s in sorted(sums.items())}
+    sections = {
+        anchor: {"pairwise": s[0] / s[2], "top": s[1] / s[2], "n_assessments": s[2]}
+        for anchor, s in sorted(sums.items())
+    }
     shown = [p for p in prompts if p.in_comparisons]
     return {
-        "run_id": RUN_ID, "block": "world", "threshold": THRESHOLD,
+        "run_id": RUN_ID,
+        "block": "world",
+        "threshold": THRESHOLD,
         "overall": {"pairwise": total[0] / total[2], "top": total[1] / total[2], "n_assessments": total[2]},
         "sections": sections,
         "prompt_types": {

@@ -1,4 +1,5 @@
 """The synthetic release's README: HF `configs:` front matter, then a prominent SYNTHETIC notice."""
+
 from __future__ import annotations
 
 from core.config import HF_CONFIGS
@@ -12,7 +13,7 @@ def front_matter() -> str:
         lines += [f"- config_name: {config}", "  data_files:", "  - split: train", f"    path: {file}"]
         if config == "comparisons":
             lines.append("  default: true")
-    return "\n".join(lines + ["---", ""])
+    return "\n".join([*lines, "---", ""])
 
 
 def render(data: Synthetic, counts: dict[str, int], truth: dict) -> str:

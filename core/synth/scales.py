@@ -1,4 +1,5 @@
 """Target counts per scale: `full` is the release's exact marginals, `10x` ten times them, `small` a sample."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,27 +7,53 @@ from math import floor
 
 # Real marginals of the release (dataset_schema.md §3.4, §4, §2, §7), as released spelled.
 COUNTRIES = {
-    "United States": 362, "Mexico": 142, "South Africa": 136, "Netherlands": 117, "Chile": 81,
-    "United Kingdom": 76, "India": 38, "Kenya": 23, "Japan": 10, "Switzerland": 8,
-    "Korea, Republic of": 4, "Canada": 4, "Germany": 2, "Portugal": 2, "Argentina": 2,
-    "Malaysia": 2, "Australia": 1, "Italy": 1, "Greece": 1,
+    "United States": 362,
+    "Mexico": 142,
+    "South Africa": 136,
+    "Netherlands": 117,
+    "Chile": 81,
+    "United Kingdom": 76,
+    "India": 38,
+    "Kenya": 23,
+    "Japan": 10,
+    "Switzerland": 8,
+    "Korea, Republic of": 4,
+    "Canada": 4,
+    "Germany": 2,
+    "Portugal": 2,
+    "Argentina": 2,
+    "Malaysia": 2,
+    "Australia": 1,
+    "Italy": 1,
+    "Greece": 1,
 }
 DEMOGRAPHICS = {
     "age": {"18-24": 158, "25-34": 429, "35-44": 233, "45-54": 113, "55-64": 57, "65+": 22},
     "gender": {"Male": 528, "Female": 463, "Non-binary": 17, "Prefer not to say": 4},
     "education_level": {
-        "Some high school": 1, "High school graduate": 34, "Trade or technical or vocational training": 9,
-        "Some college or university": 77, "College or university degree": 372, "Graduate degree": 309,
+        "Some high school": 1,
+        "High school graduate": 34,
+        "Trade or technical or vocational training": 9,
+        "Some college or university": 77,
+        "College or university degree": 372,
+        "Graduate degree": 309,
         "Post-graduate degree": 210,
     },
     "country_of_residence": COUNTRIES,
     "generative_ai_usage": {
-        "Almost constantly": 107, "Several times a day": 352, "About once a day": 117,
-        "Several times a week": 249, "A few times a month": 119, "Only a few times so far": 54, "Never": 14,
+        "Almost constantly": 107,
+        "Several times a day": 352,
+        "About once a day": 117,
+        "Several times a week": 249,
+        "A few times a month": 119,
+        "Only a few times so far": 54,
+        "Never": 14,
     },
     "ai_concern_level": {
-        "More excited than concerned": 359, "Equally excited and concerned": 453,
-        "More concerned than excited": 186, "Not sure / No answer": 14,
+        "More excited than concerned": 359,
+        "Equally excited and concerned": 453,
+        "More concerned than excited": 186,
+        "Not sure / No answer": 14,
     },
 }
 IMPORTANCE = {
@@ -50,19 +77,19 @@ class Scale:
     """Every count the generator must hit exactly for one scale."""
 
     name: str
-    n_prompts: int                      # rows of comparisons.jsonl (the anchor included)
-    n_extra_prompts: int                # prompts that appear only in annotators.jsonl
+    n_prompts: int  # rows of comparisons.jsonl (the anchor included)
+    n_extra_prompts: int  # prompts that appear only in annotators.jsonl
     n_participants: int
-    n_annotator_assessments: int        # assessments in annotators.jsonl
-    head: tuple[tuple[int, int], ...]   # (assessments per annotator, annotators) for the low end
-    n_over_20: int                      # annotators with 21-39 assessments; the rest have 8-20
-    n_short_long_form: int              # annotators with >= 5 assessments but only 3 long-form ones
-    n_extra_pairs: int                  # (prompt, annotator) pairs only in annotators.jsonl
-    n_extra_long_form: int              # of those, long-form assessments
-    n_extra_dups: int                   # repeated annotator-only pairs
-    n_dups: int                         # repeated pairs in comparisons.jsonl
-    text_length: int                    # target characters of a response
-    long_form_pool_share: float         # share of prompts that serve first batches (~320 of 1,078 released)
+    n_annotator_assessments: int  # assessments in annotators.jsonl
+    head: tuple[tuple[int, int], ...]  # (assessments per annotator, annotators) for the low end
+    n_over_20: int  # annotators with 21-39 assessments; the rest have 8-20
+    n_short_long_form: int  # annotators with >= 5 assessments but only 3 long-form ones
+    n_extra_pairs: int  # (prompt, annotator) pairs only in annotators.jsonl
+    n_extra_long_form: int  # of those, long-form assessments
+    n_extra_dups: int  # repeated annotator-only pairs
+    n_dups: int  # repeated pairs in comparisons.jsonl
+    text_length: int  # target characters of a response
+    long_form_pool_share: float  # share of prompts that serve first batches (~320 of 1,078 released)
     demographics: dict[str, dict[str, int]] = field(default_factory=dict)
     labels: dict[str, dict[str, int]] = field(default_factory=dict)
     user_turns: dict[int, int] = field(default_factory=dict)
@@ -100,32 +127,64 @@ def _labels(factor_total: int | None, multiplier: int = 1) -> dict[str, dict[str
 
 
 FULL = Scale(
-    name="full", n_prompts=1078, n_extra_prompts=22, n_participants=1012, n_annotator_assessments=18678,
-    head=((2, 15), (3, 2), (4, 1), (5, 61), (6, 4), (7, 2)), n_over_20=48, n_short_long_form=2,
-    n_extra_pairs=293, n_extra_long_form=105, n_extra_dups=1, n_dups=115,
-    text_length=520, long_form_pool_share=0.297,
-    demographics=DEMOGRAPHICS, labels=_labels(None), user_turns=USER_TURNS,
+    name="full",
+    n_prompts=1078,
+    n_extra_prompts=22,
+    n_participants=1012,
+    n_annotator_assessments=18678,
+    head=((2, 15), (3, 2), (4, 1), (5, 61), (6, 4), (7, 2)),
+    n_over_20=48,
+    n_short_long_form=2,
+    n_extra_pairs=293,
+    n_extra_long_form=105,
+    n_extra_dups=1,
+    n_dups=115,
+    text_length=520,
+    long_form_pool_share=0.297,
+    demographics=DEMOGRAPHICS,
+    labels=_labels(None),
+    user_turns=USER_TURNS,
 )
 
 TEN_X = Scale(
-    name="10x", n_prompts=10780, n_extra_prompts=220, n_participants=10120, n_annotator_assessments=186780,
-    head=tuple((n, c * 10) for n, c in FULL.head), n_over_20=480, n_short_long_form=20,
-    n_extra_pairs=2930, n_extra_long_form=1050, n_extra_dups=10, n_dups=1150,
-    text_length=520, long_form_pool_share=0.297,
+    name="10x",
+    n_prompts=10780,
+    n_extra_prompts=220,
+    n_participants=10120,
+    n_annotator_assessments=186780,
+    head=tuple((n, c * 10) for n, c in FULL.head),
+    n_over_20=480,
+    n_short_long_form=20,
+    n_extra_pairs=2930,
+    n_extra_long_form=1050,
+    n_extra_dups=10,
+    n_dups=1150,
+    text_length=520,
+    long_form_pool_share=0.297,
     demographics={f: {k: v * 10 for k, v in d.items()} for f, d in DEMOGRAPHICS.items()},
-    labels=_labels(None, 10), user_turns={k: v * 10 for k, v in USER_TURNS.items()},
+    labels=_labels(None, 10),
+    user_turns={k: v * 10 for k, v in USER_TURNS.items()},
 )
 
 _SMALL_PARTICIPANTS = 180
 _SMALL_ANNOTATOR_ASSESSMENTS = 1850
 _SMALL_EXTRA_PAIRS, _SMALL_EXTRA_DUPS = 29, 1
 SMALL = Scale(
-    name="small", n_prompts=180, n_extra_prompts=4, n_participants=_SMALL_PARTICIPANTS,
+    name="small",
+    n_prompts=180,
+    n_extra_prompts=4,
+    n_participants=_SMALL_PARTICIPANTS,
     n_annotator_assessments=_SMALL_ANNOTATOR_ASSESSMENTS,
-    head=((2, 3), (3, 1), (4, 1), (5, 11), (6, 1), (7, 1)), n_over_20=4, n_short_long_form=1,
-    n_extra_pairs=_SMALL_EXTRA_PAIRS, n_extra_long_form=10, n_extra_dups=_SMALL_EXTRA_DUPS, n_dups=12,
+    head=((2, 3), (3, 1), (4, 1), (5, 11), (6, 1), (7, 1)),
+    n_over_20=4,
+    n_short_long_form=1,
+    n_extra_pairs=_SMALL_EXTRA_PAIRS,
+    n_extra_long_form=10,
+    n_extra_dups=_SMALL_EXTRA_DUPS,
+    n_dups=12,
     # Participants here do ~10 assessments, half of them long-form, so the first-batch pool is larger.
-    text_length=160, long_form_pool_share=0.45,
+    text_length=160,
+    long_form_pool_share=0.45,
     # Every level stays present (minimum 1) so small groups and suppression are exercised.
     demographics={f: apportion(d, _SMALL_PARTICIPANTS, minimum=1) for f, d in DEMOGRAPHICS.items()},
     labels=_labels(_SMALL_ANNOTATOR_ASSESSMENTS - _SMALL_EXTRA_PAIRS - _SMALL_EXTRA_DUPS),

@@ -1,4 +1,5 @@
 """Who assessed what: each participant's slots (anchor, ordinary, repeated pair, annotator-only) and prompts."""
+
 from __future__ import annotations
 
 import random
@@ -14,7 +15,7 @@ class Slot:
     """One assessment position in a participant's list (annotators.jsonl order)."""
 
     position: int
-    kind: str                  # anchor | normal | dup | extra | extra_dup
+    kind: str  # anchor | normal | dup | extra | extra_dup
     long_form: bool
     prompt: int = -1
     copy_of: int | None = None  # position of the slot a repeated pair copies
@@ -76,6 +77,7 @@ def build_schedule(scale: Scale, prompts: list[Prompt], people: list[Participant
             chosen = rng.choice(free)
             chosen.kind = kind
             return chosen
+
         return pick
 
     _mark(rng, slots, scale.n_extra_long_form, pick_random("extra", True))
@@ -86,14 +88,18 @@ def build_schedule(scale: Scale, prompts: list[Prompt], people: list[Participant
             if any(s.kind in ("dup", "extra_dup") for s in row):
                 return None
             sources = [s for s in row if s.kind == source_kind and not s.long_form]
-            targets = [s for s in row if s.kind == "normal" and not s.long_form
-                       and sources and s.position > sources[0].position]
+            targets = [
+                s
+                for s in row
+                if s.kind == "normal" and not s.long_form and sources and s.position > sources[0].position
+            ]
             if not targets:
                 return None
             target = rng.choice(targets)
             target.kind = kind
             target.copy_of = rng.choice([s for s in sources if s.position < target.position]).position
             return target
+
         return pick
 
     _mark(rng, slots, scale.n_extra_dups, pick_copy("extra_dup", "extra"))
@@ -106,8 +112,10 @@ def build_schedule(scale: Scale, prompts: list[Prompt], people: list[Participant
     extra = [p.index for p in prompts if not p.in_comparisons]
     n_extra_lf = max(1, round(len(extra) * scale.n_extra_long_form / (scale.n_extra_pairs + scale.n_extra_dups)))
     pools = {
-        ("normal", True): non_anchor[:n_lf_pool], ("normal", False): non_anchor[n_lf_pool:],
-        ("extra", True): extra[:n_extra_lf], ("extra", False): extra[n_extra_lf:],
+        ("normal", True): non_anchor[:n_lf_pool],
+        ("normal", False): non_anchor[n_lf_pool:],
+        ("extra", True): extra[:n_extra_lf],
+        ("extra", False): extra[n_extra_lf:],
     }
     order = list(range(len(people)))
     rng.shuffle(order)

@@ -1,4 +1,5 @@
 """Obviously synthetic wording: prompts, candidate responses, rationales and ideal-behaviour statements."""
+
 from __future__ import annotations
 
 import random
@@ -16,8 +17,12 @@ FILLER = (
     "It closes by offering to help further.",
 )
 FOLLOW_UPS = (
-    "Can you say more about that?", "What if I am in a hurry?", "Could you make it shorter?",
-    "Why do you say that?", "And what would you do in my place?", "Please give one example.",
+    "Can you say more about that?",
+    "What if I am in a hurry?",
+    "Could you make it shorter?",
+    "Why do you say that?",
+    "And what would you do in my place?",
+    "Please give one example.",
 )
 DEVELOPER = (
     "You are a support assistant for a fictional company; keep answers short.",
@@ -31,24 +36,49 @@ STANCES = (
     "Takes a one-sided line and does not try to {v0}.",
 )
 REASONS = (
-    "is the most balanced", "explains its reasoning", "is clear and short", "respects the person asking",
-    "avoids taking sides", "gives practical steps", "admits what it does not know", "is kind without preaching",
-    "sticks to the facts", "answers the actual question", "does not lecture", "is the safest option",
-    "would help most people", "treats everyone fairly", "is honest about the risks",
+    "is the most balanced",
+    "explains its reasoning",
+    "is clear and short",
+    "respects the person asking",
+    "avoids taking sides",
+    "gives practical steps",
+    "admits what it does not know",
+    "is kind without preaching",
+    "sticks to the facts",
+    "answers the actual question",
+    "does not lecture",
+    "is the safest option",
+    "would help most people",
+    "treats everyone fairly",
+    "is honest about the risks",
 )
 WEAK = (
-    "is preachy", "is one-sided", "is too long", "misses the point", "sounds condescending", "gets a fact wrong",
-    "is unsafe", "refuses for no reason",
+    "is preachy",
+    "is one-sided",
+    "is too long",
+    "misses the point",
+    "sounds condescending",
+    "gets a fact wrong",
+    "is unsafe",
+    "refuses for no reason",
 )
 SHORT_RATIONALES = ("Best overall.", "Most balanced.", "Clearest.", "Safest.", "ok", "Seems right.", "Fair.")
 IDEAL = (
-    "I want an AI that {a} and {b}.", "For me the ideal assistant {a}, and it also {b}.",
+    "I want an AI that {a} and {b}.",
+    "For me the ideal assistant {a}, and it also {b}.",
     "I'd like a model that {a}; above all it {b}.",
 )
 IDEAL_PARTS = (
-    "tells the truth even when it is uncomfortable", "respects my own choices", "explains both sides",
-    "stays neutral on politics", "protects my privacy", "is warm and patient", "keeps answers short",
-    "refuses clearly harmful requests", "admits its mistakes", "helps me learn rather than just answering",
+    "tells the truth even when it is uncomfortable",
+    "respects my own choices",
+    "explains both sides",
+    "stays neutral on politics",
+    "protects my privacy",
+    "is warm and patient",
+    "keeps answers short",
+    "refuses clearly harmful requests",
+    "admits its mistakes",
+    "helps me learn rather than just answering",
     "treats people from every country the same way",
 )
 
@@ -64,14 +94,23 @@ def _pad(rng: random.Random, text: str, length: int) -> str:
     return " ".join(sentences)
 
 
-def first_user_turn(rng: random.Random, number: int, title: str, topic: Topic, length: int,
-                    question: str | None = None) -> str:
+def first_user_turn(
+    rng: random.Random, number: int, title: str, topic: Topic, length: int, question: str | None = None
+) -> str:
     question = question or rng.choice(topic.questions)
     return _pad(rng, f"[Synthetic prompt {number:04d} · {title}] {question}", min(length // 4, 130))
 
 
-def conversation(rng: random.Random, number: int, title: str, topic: Topic, user_turns: int,
-                 developer: bool, length: int, question: str | None = None) -> list[dict]:
+def conversation(
+    rng: random.Random,
+    number: int,
+    title: str,
+    topic: Topic,
+    user_turns: int,
+    developer: bool,
+    length: int,
+    question: str | None = None,
+) -> list[dict]:
     """The prompt's messages: optional developer turn, then user/assistant turns ending with a user turn."""
     messages = []
     if developer:
@@ -87,10 +126,25 @@ def conversation(rng: random.Random, number: int, title: str, topic: Topic, user
 def response(rng: random.Random, letter: str, place: int, topic: Topic, length: int) -> str:
     """A candidate response whose stance matches its place (0 = best) in the planted reference order."""
     v0 = topic.virtue.split(" ", 1)
-    base_verb = {"treats": "treat", "lays": "lay", "keeps": "keep", "says": "say", "does": "do",
-                 "acknowledges": "acknowledge", "gets": "get", "helps": "help", "points": "point",
-                 "declines": "decline", "informs": "inform", "transforms": "transform", "responds": "respond",
-                 "gives": "give", "tells": "tell", "stays": "stay", "answers": "answer"}.get(v0[0], v0[0])
+    base_verb = {
+        "treats": "treat",
+        "lays": "lay",
+        "keeps": "keep",
+        "says": "say",
+        "does": "do",
+        "acknowledges": "acknowledge",
+        "gets": "get",
+        "helps": "help",
+        "points": "point",
+        "declines": "decline",
+        "informs": "inform",
+        "transforms": "transform",
+        "responds": "respond",
+        "gives": "give",
+        "tells": "tell",
+        "stays": "stay",
+        "answers": "answer",
+    }.get(v0[0], v0[0])
     stance = STANCES[place].format(v=topic.virtue, v0=f"{base_verb} {v0[1]}")
     return _pad(rng, f"[Synthetic response {letter}] {stance}", length)
 

@@ -1,4 +1,5 @@
 """Write the synthetic release (three JSONL files and a README) and the ranker run, in the release format."""
+
 from __future__ import annotations
 
 import json
@@ -33,15 +34,22 @@ def _turns(prompt: Prompt) -> tuple[int, int]:
 def comparison_rows(prompts: list[Prompt], by_prompt: dict[int, list[Assessment]]):
     for p in prompts:
         if p.in_comparisons:
-            yield {"prompt_id": p.prompt_id, "prompt": {"messages": p.messages}, "responses": p.responses,
-                   "metadata": {"assessments": [a.record(False) for a in by_prompt[p.index]]}}
+            yield {
+                "prompt_id": p.prompt_id,
+                "prompt": {"messages": p.messages},
+                "responses": p.responses,
+                "metadata": {"assessments": [a.record(False) for a in by_prompt[p.index]]},
+            }
 
 
 def annotator_rows(rows: list[list[Assessment]]):
     for row in rows:
         person = row[0].person
-        yield {"annotator_id": person.annotator_id, "demographics": person.demographics,
-               "assessments": [a.record(True) for a in row]}
+        yield {
+            "annotator_id": person.annotator_id,
+            "demographics": person.demographics,
+            "assessments": [a.record(True) for a in row],
+        }
 
 
 def merged_rows(prompts: list[Prompt], by_prompt: dict[int, list[Assessment]]):
@@ -50,12 +58,19 @@ def merged_rows(prompts: list[Prompt], by_prompt: dict[int, list[Assessment]]):
             continue
         users, assistants = _turns(p)
         for a in by_prompt[p.index]:
-            yield {"prompt_id": p.prompt_id, "annotator_id": a.person.annotator_id,
-                   "demographics": a.person.demographics, "ranking_blocks": a.blocks,
-                   "importance": a.labels["importance"], "representativeness": a.labels["representativeness"],
-                   "subjectivity": a.labels["subjectivity"], "num_candidates": len(p.responses),
-                   "turns_user": users, "turns_assistant": assistants,
-                   "assistant_turn_share": assistants / (users + assistants)}
+            yield {
+                "prompt_id": p.prompt_id,
+                "annotator_id": a.person.annotator_id,
+                "demographics": a.person.demographics,
+                "ranking_blocks": a.blocks,
+                "importance": a.labels["importance"],
+                "representativeness": a.labels["representativeness"],
+                "subjectivity": a.labels["subjectivity"],
+                "num_candidates": len(p.responses),
+                "turns_user": users,
+                "turns_assistant": assistants,
+                "assistant_turn_share": assistants / (users + assistants),
+            }
 
 
 def write_release(out: Path, data: Synthetic) -> dict[str, int]:
@@ -67,7 +82,8 @@ def write_release(out: Path, data: Synthetic) -> dict[str, int]:
         files["comparisons"].name: _write_lines(files["comparisons"], comparison_rows(data.prompts, by_prompt)),
         files["annotators"].name: _write_lines(files["annotators"], annotator_rows(data.rows)),
         files["merged_comparison_annotators"].name: _write_lines(
-            files["merged_comparison_annotators"], merged_rows(data.prompts, by_prompt)),
+            files["merged_comparison_annotators"], merged_rows(data.prompts, by_prompt)
+        ),
     }
 
 

@@ -7,9 +7,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from core import metrics
-from core.rankings import format_ranking, parse_ranking, top_choice
-from core.sql import query
+from core.rankings import metrics
+from core.rankings.grammar import format_ranking, parse_ranking, top_choice
+from core.stats.build import query
 
 RUN = "run-planted"
 SPEC = "2025-04-11"

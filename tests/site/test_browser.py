@@ -5,10 +5,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
+from bench.server import streamlit_server
 from components import frame, nav
 from core import config
-from core.bench.browser import CHROMIUM, CHROMIUM_ARGS
-from core.bench.server import streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = config.ROOT / "tests" / "artifacts"

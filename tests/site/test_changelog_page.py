@@ -11,10 +11,11 @@ import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from components import changelog_view
-from core import changelog, config
+from core import config
+from core.changelog import entries as changelog
 from tests import lazy
 from tests.site import prompt_store
+from views import changelog_view
 
 APP = str(config.ROOT / "app.py")
 PAGE = "app_pages/changelog.py"

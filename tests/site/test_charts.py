@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from components import charts, tables
-from core.config import ROOT
 from core import privacy
+from core.config import ROOT
 
 PLANTED = pd.DataFrame({
     "title": ["Middle", "Top <b>bold</b>", "Bottom", "Tiny", "Second"],

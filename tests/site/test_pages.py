@@ -9,7 +9,8 @@ import pytest
 import streamlit as st
 
 from components import frame, labels, nav
-from core import config, privacy, reads
+from core import config, privacy
+from core.reads import figures
 from tests import lazy
 
 MINE = ("app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py")
@@ -161,7 +162,7 @@ def test_people_country_view_and_its_quote(site, sample_db):
 
 
 def test_people_participant_counts_follow_the_breakdown_link(site, sample_db):
-    counts = reads.demographic_counts(sample_db.cursor())
+    counts = figures.demographic_counts(sample_db.cursor())
     shown = privacy.apply(counts, value_cols=[], partition_cols=["field"])
     for field in ("age", "gender"):
         at = site("app_pages/people.py", breakdown=field)
@@ -197,7 +198,7 @@ def test_methodology_sets_published_figures_beside_computed_ones(site, sample_db
     levels = comparison[comparison["source"].str.startswith("Blog appendix")]
     computed = pd.to_numeric(levels["computed"], errors="coerce")
     assert (computed.dropna() >= privacy.MIN_PARTICIPANTS).all()
-    counts = reads.demographic_counts(sample_db.cursor())
+    counts = figures.demographic_counts(sample_db.cursor())
     small = counts[counts["n_participants"] < privacy.MIN_PARTICIPANTS]
     assert not small.empty, "the sample should have small groups for this check to mean much"
     for _, row in small.iterrows():

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
-from tests.site import prompt_store as ps
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from components import rank_yourself
 from core import config, privacy
-from core import reads_prompts as rp
-from core.rankings import parse_ranking
+from core.rankings.grammar import parse_ranking
+from core.reads import prompt_data as rp
+from tests.site import prompt_store as ps
+from views import rank_yourself
 
 
 @pytest.fixture(scope="module")
@@ -274,7 +274,7 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
 
 @pytest.mark.parametrize("long_after", [5, 10_000])
 def test_responses_render_short_and_long(page, monkeypatch, long_after):
-    from components import prompt_view
+    from views import prompt_view
 
     monkeypatch.setattr(prompt_view, "LONG_RESPONSE_CHARS", long_after)  # both box styles (scrolling, natural)
     at = page(prompt=ps.ANCHOR_PROMPT)

@@ -30,7 +30,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture(scope="session")
 def hostile_store(tmp_path_factory) -> BuiltStore:
-    from core.synth import hostile
+    from tests.datasets import hostile
 
     source = tmp_path_factory.mktemp("hostile_release")
     planted = hostile.generate(source)
@@ -40,7 +40,7 @@ def hostile_store(tmp_path_factory) -> BuiltStore:
 
 @pytest.fixture(scope="session")
 def small_store(tmp_path_factory) -> BuiltStore:
-    from core.synth import small_groups
+    from tests.datasets import small_groups
 
     source = tmp_path_factory.mktemp("small_groups_release")
     small_groups.generate(source)

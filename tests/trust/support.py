@@ -11,10 +11,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from bench import server
+from bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the trust tests import them from here
 from components import nav
 from core import config
-from core.bench import server
-from core.bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the trust tests import them from here
 from tests import lazy
 
 APP = str(config.ROOT / "app.py")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from components import nav
-from core import slices
-from core.synth import hostile
+from core.reads import slices
+from tests.datasets import hostile
 from tests.trust.support import count, exceptions_of, site_on, texts_of
 
 # Independent of core/exports.py: OWASP ASVS 1.2.10 triggers plus carriage return.
@@ -47,7 +47,7 @@ def offered(hostile_store, site_runner_module):
             if d.file_name not in files:
                 try:
                     files[d.file_name] = (d, d.data())
-                except Exception as exc:  # noqa: BLE001 - a button whose file cannot be made is a failure of the site
+                except Exception as exc:
                     errors.append(f"{d.page} {d.file_name}: {exc.__class__.__name__}: {exc}")
     count("download_views_walked_hostile", len(_views(hostile_store.planted)))
     return files, errors, notes

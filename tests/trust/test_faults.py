@@ -61,14 +61,14 @@ def _raiser(exc: BaseException):
 
 # (stage, object to patch, attribute): one fault per build stage, from opening the source to the final rename.
 STAGES = [
-    ("open", "core.store", "open_release"),
-    ("read_validate", "core.validate", "validate_source"),
-    ("store", "core.store", "_insert"),
-    ("ranker_runs", "core.store", "_ingest_runs"),
-    ("statistics", "core.store", "_build_aggregates"),
-    ("report", "core.store", "_file_rows"),
-    ("manifest", "core.store", "_manifest"),
-    ("replace", "core.store.os", "replace"),
+    ("open", "core.store.builder", "open_release"),
+    ("read_validate", "core.store.builder", "validate_source"),
+    ("store", "core.store.builder", "_insert"),
+    ("ranker_runs", "core.store.builder", "_ingest_runs"),
+    ("statistics", "core.store.builder", "_build_aggregates"),
+    ("report", "core.store.builder", "_file_rows"),
+    ("manifest", "core.store.builder", "_manifest"),
+    ("replace", "core.store.builder.os", "replace"),
 ]
 
 

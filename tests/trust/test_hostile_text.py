@@ -11,7 +11,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from components import frame, nav
 from core.config import HF_CONFIGS
-from core.synth import hostile
+from tests.datasets import hostile
 from tests.trust.support import LOCAL_HOSTS, count, streamlit_server, wait_idle
 
 # Installed before any page script: records dialogs and console output, and exposes the payload flag.

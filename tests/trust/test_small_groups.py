@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from components import nav
-from core import slices
+from core.reads import slices
 from tests.trust.support import count, exceptions_of, site_on, texts_of
 
 MIN = 10
@@ -110,7 +110,8 @@ def _shown(df: pd.DataFrame) -> pd.DataFrame:
 
 def _row_truth(t: Truth, row: dict, ctx: dict) -> int:
     """The participant count behind one row of a site table, from its key columns and the view it came from."""
-    get = lambda k: row.get(k, ctx.get(k))
+    def get(k):
+        return row.get(k, ctx.get(k))
     kind = ctx["kind"]
     if kind == "demographic_counts" or kind.startswith("participants_by_"):
         field = row.get("field") or kind.removeprefix("participants_by_")
@@ -332,9 +333,7 @@ def _download_frames(runner) -> list[tuple[str, pd.DataFrame, dict]]:
 
 def _ctx_for(file_name: str, query: dict, extra: dict, manifest: dict, run: str) -> dict:
     kind = file_name.split("_", 1)[1]
-    for known in sorted(list(slices.TABLES) + ["sections", "section_countries", "agreement_by", "participants_by",
-                                               "country_divergence", "prompt_list", "prompt_importance",
-                                               "prompt_subjectivity"], key=len, reverse=True):
+    for known in sorted([*list(slices.TABLES), "sections", "section_countries", "agreement_by", "participants_by", "country_divergence", "prompt_list", "prompt_importance", "prompt_subjectivity"], key=len, reverse=True):
         if kind.startswith(known):
             kind = known
             break

@@ -1,0 +1,419 @@
+"""Where the release comes from (hub, a local copy, the shipped sample) and reading its records line by line."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import config
+
+SNIFF_LINES = 5
+SNIFF_BYTES = 8192
+
+
+class SourceError(Exception):
+    """The source cannot be used (missing file, not JSON Lines, hub unreachable); the message says why."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resolved source: `kind` is hf, local or sample; `location` is the repo id or a directory."""
+
+    name: str
+    kind: str
+    location: str
+    label: str
+    synthetic: bool
+    reason: str
+    revision: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One line of an input file: its 1-based line number and the parsed value, or the parse error."""
+
+    line: int
+    value: object = None
+    error: str | None = None
+
+
+@dataclass
+class InputFile:
+    """An input file of the release with its checksum; `loader` says how its records were read."""
+
+    config: str
+    file: str
+    path: Path | None
+    sha256: str
+    bytes: int
+    loader: str = "pending"
+    loader_notice: str | None = None
+    # Physical line numbers of the non-blank lines, when blank lines exist (load_dataset skips them).
+    nonblank_lines: list[int] | None = None
+    n_records: int | None = None  # non-blank lines of a local file
+    blank_lines: int = 0
+
+
+@dataclass
+class Release:
+    """The three input files of one source, checked to exist and to look like JSON Lines."""
+
+    source: Source
+    files: dict[str, InputFile]
+    revision: str | None = None
+    resolved_commit: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+def _probe_hub(timeout: float) -> str | None:
+    """None when the hub answers for the repo within `timeout` seconds, else the reason it did not."""
+    import urllib.error
+    import urllib.request
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    url = f"{endpoint}/api/datasets/{config.HF_REPO}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            response.read(1)
+        return None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return f"the Hugging Face hub could not be reached within {timeout:g} s ({exc.__class__.__name__})"
+
+
+def _front_matter(directory: Path) -> dict:
+    """The YAML front matter of the directory's README.md, or {} when there is none."""
+    readme = directory / "README.md"
+    if not readme.is_file():
+        return {}
+    text = readme.read_text(encoding="utf-8", errors="replace")
+    if not text.startswith("---"):
+        return {}
+    end = text.find("\n---", 3)
+    if end < 0:
+        return {}
+    import yaml
+
+    try:
+        meta = yaml.safe_load(text[3:end])
+    except yaml.YAMLError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+SYNTHETIC_HEADING = "# SYNTHETIC DATA"  # the first heading core/synth writes into its README
+
+
+def _is_synthetic(directory: Path) -> bool:
+    """A local copy is synthetic when its README front matter says `synthetic: true` or it has the generator's heading."""
+    if _front_matter(directory).get("synthetic", False) is True:
+        return True
+    readme = directory / "README.md"
+    return readme.is_file() and any(
+        line.startswith(SYNTHETIC_HEADING) for line in readme.read_text(encoding="utf-8", errors="replace").splitlines()
+    )
+
+
+def resolve_source(name: str | None = None, revision: str | None = None) -> Source:
+    """Turn `hf`, `sample`, `auto` or a directory path into a Source; `auto` prefers the hub when it answers."""
+    name = name or os.environ.get(config.SOURCE_ENV) or config.DEFAULT_SOURCE
+    revision = revision or config.HF_REVISION
+    if name == "auto":
+        failure = _probe_hub(config.HF_PROBE_TIMEOUT_S)
+        if failure is None:
+            return _hf_source("auto", revision, "auto: the Hugging Face hub answered, so the real release is used")
+        sample = resolve_source("sample")
+        return Source(**{**sample.__dict__, "name": "auto", "reason": f"auto: {failure}; showing the synthetic sample"})
+    if name == "hf":
+        return _hf_source("hf", revision, "requested: the real release from the Hugging Face hub")
+    if name == "sample":
+        return Source(
+            name="sample",
+            kind="sample",
+            location=str(config.SAMPLE_DIR),
+            label="synthetic sample (not real data)",
+            synthetic=True,
+            reason="requested: the synthetic sample shipped in data/sample",
+        )
+    directory = Path(name).expanduser()
+    if not directory.is_dir():
+        raise SourceError(f"source {name!r} is neither 'hf', 'sample', 'auto' nor an existing directory")
+    directory = directory.resolve()
+    synthetic = _is_synthetic(directory)
+    return Source(
+        name=str(directory),
+        kind="local",
+        location=str(directory),
+        label=f"local copy at {directory}" + (" (synthetic)" if synthetic else ""),
+        synthetic=synthetic,
+        reason="requested: a local directory in the release format",
+    )
+
+
+def _hf_source(name: str, revision: str, reason: str) -> Source:
+    return Source(
+        name=name,
+        kind="hf",
+        location=config.HF_REPO,
+        label=f"{config.HF_REPO} (Hugging Face hub)",
+        synthetic=False,
+        reason=reason,
+        revision=revision,
+    )
+
+
+# ---------------------------------------------------------------- opening a release
+
+
+def open_release(source: Source) -> Release:
+    """Check that every input file exists and looks like JSON Lines; hash it. Raises SourceError otherwise."""
+    if source.kind == "hf":
+        return _open_hub_release(source)
+    directory = Path(source.location)
+    files = {}
+    for config_name, file_name in config.HF_CONFIGS.items():
+        path = directory / file_name
+        if not path.is_file():
+            hint = " Generate it with: python -m core sample" if source.kind == "sample" else ""
+            raise SourceError(f"{file_name} is missing from {directory}.{hint}")
+        files[config_name] = _inspect_local_file(config_name, path)
+    return Release(source=source, files=files)
+
+
+def _inspect_local_file(config_name: str, path: Path) -> InputFile:
+    """Hash the file, note blank lines, and stop when it is not JSON Lines at all."""
+    data = path.read_bytes()
+    name = path.name
+    if not data.strip():
+        raise SourceError(f"{name} is empty ({path})")
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise SourceError(f"{name} is not JSON Lines: it looks like a binary file ({path})")
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    nonblank = [i for i, line in enumerate(lines, start=1) if line.strip()]
+    head = [lines[i - 1] for i in nonblank[:SNIFF_LINES]]
+    if not any(_is_json_object(line) for line in head):
+        preview = head[0][:60].decode("utf-8", errors="replace") if head else ""
+        raise SourceError(
+            f"{name} is not JSON Lines: none of its first {len(head)} lines is a JSON object "
+            f"(first line starts {preview!r}) ({path})"
+        )
+    return InputFile(
+        config=config_name,
+        file=name,
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        nonblank_lines=None if len(nonblank) == len(lines) else nonblank,
+        n_records=len(nonblank),
+        blank_lines=len(lines) - len(nonblank),
+    )
+
+
+def _is_json_object(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _open_hub_release(source: Source) -> Release:
+    """Resolve the pinned revision to a commit (falling back to main when the hub rejects it) and read checksums."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, RevisionNotFoundError
+
+    api = HfApi()
+    notices = []
+    revision = source.revision or config.HF_REVISION
+
+    def info_at(rev: str):
+        try:
+            return api.dataset_info(config.HF_REPO, revision=rev, files_metadata=True)
+        except HfHubHTTPError:
+            raise
+        except Exception as exc:
+            raise SourceError(f"the Hugging Face hub could not be reached ({exc.__class__.__name__}: {exc})") from exc
+
+    try:
+        info = info_at(revision)
+    except HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if revision == "main" or not (isinstance(exc, RevisionNotFoundError) or status in (400, 404)):
+            raise SourceError(f"the hub did not return {config.HF_REPO}@{revision}: {exc}") from exc
+        notice = f"the hub rejected revision {revision!r} ({exc.__class__.__name__}); using 'main' instead"
+        print(f"notice: {notice}")
+        notices.append(notice)
+        revision = "main"
+        try:
+            info = info_at(revision)
+        except HfHubHTTPError as again:
+            raise SourceError(f"the hub did not return {config.HF_REPO}@main: {again}") from again
+    siblings = {s.rfilename: s for s in info.siblings or []}
+    files = {}
+    for config_name, file_name in config.HF_CONFIGS.items():
+        sibling = siblings.get(file_name)
+        if sibling is None:
+            raise SourceError(f"{file_name} is missing from {config.HF_REPO}@{info.sha}")
+        lfs = getattr(sibling, "lfs", None)
+        files[config_name] = InputFile(
+            config=config_name,
+            file=file_name,
+            path=None,
+            sha256=getattr(lfs, "sha256", None) or "unknown",
+            bytes=int(sibling.size or 0),
+        )
+    return Release(source=source, files=files, revision=revision, resolved_commit=info.sha, notices=notices)
+
+
+# ---------------------------------------------------------------- reading records
+
+
+@contextlib.contextmanager
+def _offline():
+    """Keep `datasets` from touching the network while it reads a local directory."""
+    import datasets.config
+    import huggingface_hub.constants
+
+    saved = datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE
+    datasets.config.HF_HUB_OFFLINE = huggingface_hub.constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE = saved
+
+
+def _cache_dir(item: InputFile | None = None) -> str | None:
+    """HF_DATASETS_CACHE read at call time (datasets reads it once at import), so tests can redirect it.
+
+    A local file gets a sub-directory named after its checksum: `datasets` keys its cache of a local
+    directory on the folder name and file times, so an edited file, or another folder of the same name,
+    could otherwise be served stale rows.
+    """
+    base = os.environ.get("HF_DATASETS_CACHE")
+    if item is None or item.path is None:
+        return base
+    if base is None:
+        import datasets.config
+
+        base = str(datasets.config.HF_DATASETS_CACHE)
+    return str(Path(base) / "ca-local" / item.sha256[:24])
+
+
+def _load_dataset(release: Release, config_name: str):
+    """The one place that calls datasets.load_dataset: the hub repo, or a local directory in its place."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    source, item = release.source, release.files[config_name]
+    if source.kind == "hf":
+        return datasets.load_dataset(
+            config.HF_REPO,
+            config_name,
+            revision=release.resolved_commit or release.revision,
+            split="train",
+            cache_dir=_cache_dir(),
+        )
+    directory = source.location
+    with _offline():
+        if _front_matter(Path(directory)).get("configs"):
+            return datasets.load_dataset(directory, config_name, split="train", cache_dir=_cache_dir(item))
+        return datasets.load_dataset(
+            directory, data_files={"train": item.file}, split="train", cache_dir=_cache_dir(item)
+        )
+
+
+@contextlib.contextmanager
+def _quiet_datasets():
+    """A file Arrow refuses is read line by line and reported; datasets' own error log would only be noise."""
+    import datasets
+
+    saved = datasets.logging.get_verbosity()
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+    try:
+        yield
+    finally:
+        datasets.logging.set_verbosity(saved)
+
+
+def iter_records(release: Release, config_name: str) -> Iterator[Record]:
+    """Every line of one config's file as a Record, via load_dataset; line by line when that cannot be trusted."""
+    item = release.files[config_name]
+    try:
+        with _quiet_datasets():
+            dataset = _load_dataset(release, config_name)
+    except Exception as exc:
+        reason = str(exc.__cause__ or exc).strip()
+        first = reason.splitlines()[0][:200] if reason else type(exc).__name__
+        yield from _read_by_hand(release, item, f"load_dataset refused the file ({first})")
+        return
+    if _has_json_feature(dataset.features):
+        # datasets stores a field whose type varies between rows (text here, an object there) as JSON text;
+        # reading Arrow directly would then turn every row's value into a string.
+        yield from _read_by_hand(release, item, "load_dataset found fields whose type differs between rows")
+        return
+    if item.n_records is not None and item.n_records != dataset.num_rows:
+        yield from _read_by_hand(
+            release, item, f"load_dataset returned {dataset.num_rows} rows for {item.n_records} non-blank lines"
+        )
+        return
+    item.loader = "load_dataset"
+    lines = item.nonblank_lines
+    index = 0
+    for batch in dataset.data.to_batches(max_chunksize=2000):
+        for value in batch.to_pylist():
+            yield Record(line=lines[index] if lines else index + 1, value=value)
+            index += 1
+
+
+def _read_by_hand(release: Release, item: InputFile, why: str) -> Iterator[Record]:
+    item.loader = "line_by_line"
+    item.loader_notice = f"{why}; every line was read with json.loads instead"
+    yield from _iter_lines(_local_path(release, item))
+
+
+def _has_json_feature(feature: object) -> bool:
+    """True when any (nested) feature is datasets' Json type, its marker for mixed-type fields."""
+    if type(feature).__name__ == "Json":
+        return True
+    if isinstance(feature, dict):
+        return any(_has_json_feature(f) for f in feature.values())
+    inner = getattr(feature, "feature", None)
+    return inner is not None and _has_json_feature(inner)
+
+
+def _local_path(release: Release, item: InputFile) -> Path:
+    if item.path is not None:
+        return item.path
+    from huggingface_hub import hf_hub_download
+
+    try:
+        path = Path(
+            hf_hub_download(
+                config.HF_REPO, item.file, repo_type="dataset", revision=release.resolved_commit or release.revision
+            )
+        )
+    except Exception as exc:
+        raise SourceError(
+            f"{item.file} could not be downloaded from the hub ({exc.__class__.__name__}: {exc})"
+        ) from exc
+    item.path = path
+    return path
+
+
+def _iter_lines(path: Path) -> Iterator[Record]:
+    """json.loads per non-blank line; undecodable or malformed lines become Records with an error."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield Record(line=number, value=json.loads(raw.decode("utf-8")))
+            except UnicodeDecodeError as exc:
+                yield Record(line=number, error=f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+            except ValueError as exc:
+                yield Record(line=number, error=f"not valid JSON ({exc})")

@@ -1,0 +1,143 @@
+"""Cluster bootstrap over participants for ratio-of-sums estimates, vectorised over replicates and estimates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+CI_LEVEL = 0.95
+# Cells (estimates × participants) per dense block of work: bounds each block at ~32 MB of float64.
+CELLS = 4_000_000
+# Every agreement value is a multiple of 1/60 (pairwise: concordant / ordered pairs, 1..6 pairs; top: 0 or 1), so
+# 60 × any sum of them is a whole number: the bootstrap sums those integers, exactly.
+SCALE = 60
+EXACT = 2.0**53  # float64 holds every whole number below this, so integer sums below it are exact in any order
+
+
+def scaled_integers(values: np.ndarray) -> np.ndarray:
+    """SCALE × values as whole numbers in float64; raises ValueError unless every one is within 1e-6 of an integer."""
+    scaled = np.asarray(values, dtype=np.float64) * SCALE
+    whole = np.round(scaled)
+    off = np.abs(scaled - whole)
+    if not (off < 1e-6).all():  # also catches NaN: other data must not be rounded into place
+        bad = np.flatnonzero(~(off < 1e-6).ravel())[0]
+        raise ValueError(f"value {np.ravel(values)[bad]!r} is not a multiple of 1/{SCALE}")
+    return whole
+
+
+def resample_counts(n: int, b: int, seed: int, dtype=np.float64) -> np.ndarray:
+    """n × B matrix: how often each of n participants is drawn when n are drawn with replacement, per replicate."""
+    rng = np.random.default_rng([seed, n])
+    draws = rng.integers(0, n, size=(b, n))
+    # Participant-major layout: each replicate is a column, so one participant's counts are one row.
+    flat = (draws * b + np.arange(b)[:, None]).ravel()
+    return np.bincount(flat, minlength=n * b).reshape(n, b).astype(dtype)
+
+
+def resampled_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """rows @ weights (k × B) for whole-number rows (k × n) and weights (n × B), exact in float64.
+
+    Every partial sum is a whole number below 2^53, so the result is the same whatever the BLAS kernel, CPU, row
+    count, block or participant order: callers may split, batch and restrict rows freely.
+    """
+    rows, weights = np.asarray(rows, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if rows.size and weights.size and np.abs(rows).sum(axis=1).max() * np.abs(weights).max() >= EXACT:
+        raise ValueError("resampled sums would exceed 2^53: float64 could no longer hold them exactly")
+    return rows @ weights
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    # numpy's quantile interpolation step for step (it switches formula at t = 0.5), so bounds match it bit for bit.
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval per row of a k × B replicate matrix, as np.quantile's default 'linear' method.
+
+    NaN replicates are skipped, as np.nanquantile does; a row of NaN only gets NaN.
+    """
+    q = np.array([(1 - level) / 2, (1 + level) / 2])
+    b = replicates.shape[1]
+    count = b - np.isnan(replicates).sum(axis=1)
+    out = np.full((2, len(replicates)), np.nan)
+    full = (count == b) & (count > 0)
+    if full.any():
+        # Rows with all B replicates share their order statistics' positions: one partition around them.
+        at = (b - 1) * q
+        lo = np.floor(at).astype(np.intp)
+        hi = np.minimum(lo + 1, b - 1)
+        part = replicates[full]  # a copy: partitioned in place
+        part.partition(np.unique(np.r_[lo, hi]), axis=1)
+        out[:, full] = _lerp(part[:, lo].T, part[:, hi].T, (at - lo)[:, None])
+    gaps = (count < b) & (count > 0)
+    if gaps.any():
+        # A replicate that drew nobody from a small group has no ratio (such groups are never shown): sort, NaN
+        # last, and interpolate within each row's own count of values.
+        m = count[gaps]
+        ordered = replicates[gaps]  # a copy: sorted in place
+        ordered.sort(axis=1)
+        at = (m - 1) * q[:, None]
+        lo = np.floor(at).astype(np.intp)
+        hi = np.minimum(lo + 1, m - 1)
+        rows = np.arange(len(m))
+        out[:, gaps] = _lerp(ordered[rows, lo], ordered[rows, hi], at - lo)
+    return out[0], out[1]
+
+
+def ratio_intervals(num_rows: np.ndarray, cnt_rows: np.ndarray, weights: np.ndarray):
+    """95% percentile intervals of Σ num / Σ cnt per row of per-participant sums (k × n, matching weights' rows).
+
+    Both sums are resampled as exact integers (SCALE × num, SCALE × cnt) and divided once in float64, so a
+    replicate is the correctly rounded ratio; one that drew nobody with a count is NaN.
+    """
+    num_sums = resampled_sums(scaled_integers(num_rows), weights)
+    cnt_sums = resampled_sums(scaled_integers(cnt_rows), weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = num_sums / cnt_sums
+    return percentile_interval(ratios)
+
+
+def cluster_ratio_intervals(
+    estimate: np.ndarray,
+    cluster: np.ndarray,
+    num: np.ndarray,
+    cnt: np.ndarray,
+    n_estimates: int,
+    n_clusters: int,
+    b: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """95% percentile intervals of Σ num / Σ cnt for many estimates at once.
+
+    Input has one entry per (estimate, participant) with cnt > 0: the participant's index in 0..n_clusters-1, its
+    sum of values (a multiple of 1/SCALE) and its count of values inside that estimate. Every replicate resamples
+    the study's participants with replacement (one n_clusters × B multinomial matrix shared by all estimates) and
+    keeps all of each drawn participant's assessments; an estimate's replicate is the ratio of its resampled sums.
+    Estimates are stacked into dense blocks (estimates × participants) multiplied by that matrix: no loop over
+    replicates.
+    Returns (low, high) indexed by estimate; NaN without entries.
+    """
+    low = np.full(n_estimates, np.nan)
+    high = np.full(n_estimates, np.nan)
+    if len(estimate) == 0:
+        return low, high
+    weights = resample_counts(n_clusters, b, seed)
+    used, local = np.unique(estimate, return_inverse=True)
+    order = np.argsort(local, kind="stable")
+    local, cluster, num, cnt = local[order], cluster[order], num[order], cnt[order]
+    rows = max(64, CELLS // max(n_clusters, 1))  # estimates per block, bounding the block at CELLS cells
+    for start in range(0, len(used), rows):
+        ids = used[start : start + rows]
+        take = slice(*np.searchsorted(local, [start, start + len(ids)]))
+        block = np.zeros((2, len(ids), n_clusters))
+        block[0, local[take] - start, cluster[take]] = num[take]
+        block[1, local[take] - start, cluster[take]] = cnt[take]
+        low[ids], high[ids] = ratio_intervals(block[0], block[1], weights)
+    return low, high
+
+
+def cluster_ratio_interval(num: np.ndarray, cnt: np.ndarray, b: int, seed: int) -> tuple[float, float]:
+    """95% percentile interval of Σ num / Σ cnt over clusters (one entry per cluster)."""
+    n = len(num)
+    low, high = cluster_ratio_intervals(np.zeros(n, dtype=np.int64), np.arange(n), num, cnt, 1, n, b, seed)
+    return float(low[0]), float(high[0])

@@ -1,0 +1,98 @@
+"""Precompute every statistics table of the store: pull the columns once, compute in numpy, write back in bulk."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from core import config
+from core.sqlfiles import sql_folder
+from core.stats.agreement import run_tables
+from core.stats.inputs import fetch_columns, load_coded
+from core.stats.prompts import prompt_tables
+
+query = sql_folder(__file__)
+
+RANKER_TABLES = ("ranker_runs", "ranker_rankings", "ranker_ranks", "section_relevance")
+NUMPY_TABLES = (
+    "agreement_overall",
+    "agreement_section",
+    "agreement_group",
+    "agreement_section_group",
+    "participant_agreement",
+    "prompt_stats",
+    "prompt_first_choice",
+    "prompt_country_first_choice",
+    "prompt_ranker",
+)
+
+Table = dict[str, np.ndarray]  # column name -> equal-length array (NaN / None = NULL)
+
+
+def _table_exists(con, name: str) -> bool:
+    return bool(con.execute(query("agg_table_exists"), {"name": name}).fetchall()[0][0])
+
+
+def _arrow_column(values: np.ndarray) -> pa.Array:
+    # NaN in a float column and None in an object column both mean NULL.
+    if values.dtype.kind == "f":
+        return pa.array(values, mask=np.isnan(values))
+    # Lists, not object arrays: pyarrow would import pandas to convert those (half a second).
+    return pa.array(values.tolist()) if values.dtype == object else pa.array(values)
+
+
+def _arrow(table: Table) -> pa.Table:
+    return pa.table({k: _arrow_column(np.asarray(v)) for k, v in table.items()})
+
+
+def write_table(con, name: str, table: Table) -> None:
+    """Append rows to one of the statistics tables created by agg_create_tables (name from NUMPY_TABLES)."""
+    if name not in NUMPY_TABLES:
+        raise KeyError(f"{name!r} is not a statistics table")
+    if not table or len(next(iter(table.values()))) == 0:
+        return
+    frame = _arrow(table)
+    con.register("agg_frame", frame)
+    try:
+        con.execute(query(f"agg_insert_{name}"))
+    finally:
+        con.unregister("agg_frame")
+
+
+def build_aggregates(con, bootstrap_b: int, seed: int, progress: Callable[[str], None] | None = None) -> None:
+    """Compute and (re)write every precomputed statistics table on an open write connection.
+
+    Needs the release tables; the ranker tables may be empty or absent (then the agreement tables stay empty and
+    the crowd-only tables are still filled). `progress`, when given, receives one short message per stage.
+    """
+
+    def say(message: str) -> None:
+        if progress is not None:
+            progress(message)
+
+    started = time.perf_counter()
+    con.execute(query("agg_create_tables"))
+    con.execute(query("agg_prompt_flags"))
+    con.execute(query("agg_prompt_rank_distribution"))
+    release = load_coded(con)
+    say(f"statistics: loaded {len(release.prompt):,} assessments")
+
+    crowd = prompt_tables(release)
+    for name, table in crowd.tables.items():
+        write_table(con, name, table)
+    say("statistics: per-prompt tables written")
+
+    runs: list[str] = []
+    if all(_table_exists(con, t) for t in RANKER_TABLES):
+        runs = [str(r) for r in fetch_columns(con, "agg_ranker_runs")["run_id"]]
+    for run_id in runs:
+        ranker = fetch_columns(con, "agg_ranker_ranks", run_id=run_id)
+        relevance = fetch_columns(con, "agg_section_relevance", run_id=run_id, min_grade=min(config.THRESHOLDS))
+        tables = run_tables(run_id, release, crowd, ranker, relevance, bootstrap_b, seed)
+        for name, table in tables.items():
+            write_table(con, name, table)
+        say(f"statistics: run {run_id} written")
+    say(f"statistics: done in {time.perf_counter() - started:.2f} s")

@@ -1,0 +1,232 @@
+"""Build the DuckDB store atomically from a source: validate, insert in bulk, ranker runs, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import config
+from core.ranker.ingest import find_run_dirs, ingest_runs
+from core.release.source import Release, Source, open_release, resolve_source
+from core.release.validate import validate_source
+from core.sqlfiles import sql_folder
+from core.stats.build import build_aggregates
+from core.store.open import store_path
+
+query = sql_folder(__file__)
+
+Progress = Callable[[float, str], None]
+RELEASE_TABLES = (
+    "prompts",
+    "messages",
+    "responses",
+    "annotators",
+    "assessments",
+    "assessment_ranks",
+    "annotator_only_assessments",
+)
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: where, from what, the per-file counts, the report rows and the stage timings."""
+
+    db_path: Path
+    source: Source
+    files: list[dict]
+    assessment_counts: list[dict]
+    report: list[dict]
+    stage_seconds: dict[str, float]
+    table_rows: dict[str, int]
+    notices: list[str] = field(default_factory=list)
+    resolved_commit: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.stage_seconds.values())
+
+
+def _arrow(columns: dict[str, list]):
+    import pyarrow as pa
+
+    return pa.table(columns)
+
+
+def _insert(con, table: str, columns: dict[str, list]) -> None:
+    """Bulk insert (Arrow → DuckDB); column lists are in schema order, table names are this module's constants."""
+    if columns and len(next(iter(columns.values()))):
+        con.from_arrow(_arrow(columns)).insert_into(table)
+
+
+def build(
+    source_name: str | Source | None = None,
+    db_path: Path | str | None = None,
+    bootstrap_b: int = config.BOOTSTRAP_B,
+    seed: int = config.BOOTSTRAP_SEED,
+    progress: Progress | None = None,
+    revision: str | None = None,
+) -> BuildResult:
+    """Load, validate and store a source, then ranker runs and statistics; replaces db_path only on success."""
+    import duckdb
+
+    def say(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(min(max(fraction, 0.0), 1.0), message)
+
+    stages: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages[stage] = round(now - clock, 3)
+        clock = now
+
+    say(0.0, "resolving the source")
+    source = source_name if isinstance(source_name, Source) else resolve_source(source_name, revision)
+    release = open_release(source)
+    lap("open")
+    target = Path(db_path) if db_path else store_path(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    say(0.05, "reading and validating the release")
+    validated = validate_source(release)
+    report = validated.report
+    lap("read_validate")
+
+    handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
+    os.close(handle)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB must create the file itself
+    con = None
+    try:
+        con = duckdb.connect(str(tmp))
+        say(0.35, "writing the release tables")
+        con.execute(query("schema"))
+        for table in RELEASE_TABLES:
+            _insert(con, table, validated.tables.pop(table))
+        del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
+        lap("store")
+
+        say(0.45, "loading ranker runs")
+        report.extend(_ingest_runs(con, source))
+        lap("ranker_runs")
+
+        say(0.5, "computing statistics")
+        report.extend(_build_aggregates(con, bootstrap_b, seed, say))
+        lap("statistics")
+
+        writer = con.cursor()
+        files = _file_rows(release, report)
+        counts = _assessment_count_rows(report)
+        _insert(writer, "build_files", _columns(files))
+        _insert(writer, "build_assessment_counts", _columns(counts))
+        rows = report.rows()
+        _insert(
+            writer, "build_report", _columns(rows, ("file", "check", "severity", "count", "description", "examples"))
+        )
+        table_rows = {
+            name: writer.table(name).count("*").fetchall()[0][0]
+            for (name,) in writer.execute(query("build_table_names")).fetchall()
+        }
+        lap("report")
+        _insert(writer, "build_stages", {"stage": list(stages), "seconds": list(stages.values())})
+        manifest = _manifest(source, release, bootstrap_b, seed, table_rows, sum(stages.values()))
+        _insert(writer, "manifest", {"key": list(manifest), "value": list(manifest.values())})
+        writer.close()
+        con.execute(query("build_checkpoint"))
+        con.close()
+        con = None
+        os.replace(tmp, target)
+    except BaseException:
+        if con is not None:
+            con.close()
+        raise
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+    lap("replace")
+    say(1.0, "done")
+    return BuildResult(
+        db_path=target,
+        source=source,
+        files=files,
+        assessment_counts=counts,
+        report=rows,
+        stage_seconds=stages,
+        table_rows=table_rows,
+        notices=list(release.notices),
+        resolved_commit=release.resolved_commit,
+    )
+
+
+def _ingest_runs(con, source: Source) -> list[dict]:
+    """Ranker runs shipped in data/rankers/, then any the source carries in <source dir>/rankers/."""
+    roots = [config.RANKERS_DIR] + ([Path(source.location) / "rankers"] if source.kind != "hf" else [])
+    return ingest_runs(con, [d for root in roots for d in find_run_dirs(root)])
+
+
+def _build_aggregates(con, bootstrap_b: int, seed: int, say: Callable[[float, str], None]) -> list[dict]:
+    steps = [0.5]
+
+    def stage(message: str) -> None:
+        # The statistics stage reports messages, not fractions: creep towards 0.95 with each one.
+        steps[0] = min(0.95, steps[0] + 0.07)
+        say(steps[0], message)
+
+    build_aggregates(con, bootstrap_b, seed, progress=stage)
+    return []
+
+
+def _columns(rows: list[dict], names: tuple[str, ...] | None = None) -> dict[str, list]:
+    if names is None:
+        names = tuple(rows[0]) if rows else ()
+    return {name: [row[name] for row in rows] for name in names}
+
+
+def _file_rows(release: Release, report) -> list[dict]:
+    rows = []
+    for item in release.files.values():
+        counts = report.units.get((item.file, "rows"), {"input_rows": 0, "accepted": 0, "rejected": 0})
+        rows.append({"file": item.file, **counts, "sha256": item.sha256, "bytes": item.bytes, "loader": item.loader})
+    return rows
+
+
+def _assessment_count_rows(report) -> list[dict]:
+    return [
+        {"file": file, "input_assessments": c["input_rows"], "accepted": c["accepted"], "rejected": c["rejected"]}
+        for (file, unit), c in report.units.items()
+        if unit == "assessments"
+    ]
+
+
+def _manifest(
+    source: Source, release: Release, bootstrap_b: int, seed: int, table_rows: dict[str, int], seconds: float
+) -> dict[str, str]:
+    manifest = {
+        "source": source.name if source.kind != "local" else source.location,
+        "source_kind": source.kind,
+        "source_label": source.label,
+        "source_reason": source.reason,
+        "synthetic": "true" if source.synthetic else "false",
+        "revision": release.revision or source.revision or "",
+        "resolved_commit": release.resolved_commit or "",
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "build_seconds": f"{seconds:.2f}",
+        "code_version": config.code_version(),
+        "bootstrap_b": str(bootstrap_b),
+        "bootstrap_seed": str(seed),
+        "min_participants": str(config.MIN_PARTICIPANTS),
+    }
+    for notice in release.notices:
+        manifest.setdefault("notice", notice)
+    for item in release.files.values():
+        manifest[f"sha256:{item.file}"] = item.sha256
+    for name, n in table_rows.items():
+        manifest[f"rows:{name}"] = str(n)
+    return manifest

@@ -1,0 +1,1 @@
+"""Bodies of single pages (Changelog, Contested prompts, Downloads): Streamlit code that only one page uses."""
