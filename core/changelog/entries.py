@@ -42,7 +42,9 @@ class Quotation:
 
 
 @dataclass(frozen=True)
-class Source:
+class Citation:
+    """A published page an entry cites (its title and address)."""
+
     title: str
     url: str
 
@@ -61,7 +63,7 @@ class Entry:
     before: str
     after: str | None
     rationale: Quotation | None
-    sources: tuple[Source, ...]
+    sources: tuple[Citation, ...]
     date: str
     confidence: str | None = None
     status_note: str | None = None
@@ -189,7 +191,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
         before=raw["before"],
         after=raw["after"],
         rationale=_quotation(raw["rationale"]),
-        sources=tuple(Source(**s) for s in raw["sources"]),
+        sources=tuple(Citation(**s) for s in raw["sources"]),
         date=raw["date"],
         confidence=raw.get("confidence"),
         status_note=raw.get("status_note"),
