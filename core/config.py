@@ -17,14 +17,27 @@ CHANGELOG_YAML = DATA_DIR / "changelog.yaml"
 
 # The release on the Hugging Face hub. The revision is pinned so results are reproducible;
 # override with CA_REVISION or --revision. The resolved commit is recorded in the store manifest.
-HF_REPO = "openai/collective-alignment-1"
-HF_REVISION = os.environ.get("CA_REVISION", "bcd3b55")
+# Two repositories hold the release: CA-1 (the three files) and its newer home `openai/coval` (the same three
+# files plus `conversation_rubrics.jsonl`). `hf` and `auto` read coval by default: it is the only repository
+# whose one pinned revision holds both the rankings and the rubrics, and the rubric join is only meaningful
+# against the comparisons of the same release (docs/data-model.md, "Rubrics"). CA_HF_REPO picks CA-1.
+CA1_REPO = "openai/collective-alignment-1"
+COVAL_REPO = "openai/coval"
+HF_REPO_REVISIONS = {
+    CA1_REPO: "bcd3b55",
+    COVAL_REPO: "f0f45eacea13be9c71b4b85c489ca01e174c86c1",
+}
+HF_REPO = os.environ.get("CA_HF_REPO", COVAL_REPO)
+HF_REVISION = os.environ.get("CA_REVISION", HF_REPO_REVISIONS.get(HF_REPO, "main"))
 HF_CONFIGS = {
     # config name -> file name in the release (note: the config has no "s", the file does)
     "comparisons": "comparisons.jsonl",
     "annotators": "annotators.jsonl",
     "merged_comparison_annotators": "merged_comparisons_annotators.jsonl",
 }
+# The optional fourth config (openai/coval only, or a local copy that has the file): people's rubrics.
+RUBRIC_CONFIG = "conversation_rubrics"
+RUBRIC_FILE = "conversation_rubrics.jsonl"
 HF_PROBE_TIMEOUT_S = 3.0
 
 # Model Spec: the version the study used, fetched from a pinned public commit and checked.

@@ -94,6 +94,7 @@ def format_report(result) -> str:
             f"{t} {rows.get(t, 0):,}" for t in ("prompts", "annotators", "assessments", "annotator_only_assessments")
         ),
     ]
+    lines.append(_rubric_line(result))
     lines += [
         "Timing: "
         + ", ".join(f"{k} {v:.2f}s" for k, v in result.stage_seconds.items())
@@ -101,6 +102,22 @@ def format_report(result) -> str:
         f"Store: {result.db_path}",
     ]
     return "\n".join(lines)
+
+
+def _rubric_line(result) -> str:
+    """Where the rubric rows joined (read back from the report's counts); says so when there was no rubric file."""
+    counts = {r["check"]: r["count"] for r in result.report if r["file"] == "conversation_rubrics.jsonl"}
+    read = next((r for r in result.files if r["file"] == "conversation_rubrics.jsonl"), None)
+    if read is None:
+        return "Rubrics: none (the source has no conversation_rubrics.jsonl)"
+    parts = [
+        f"{counts.get('rubric_joined_exact', 0):,} joined exactly",
+        f"{counts.get('rubric_joined_tolerant', 0):,} tolerantly",
+        f"{counts.get('rubric_ambiguous', 0):,} ambiguous",
+        f"{counts.get('rubric_unmatched', 0):,} unmatched",
+        f"{counts.get('prompt_without_rubric', 0):,} prompts without a rubric",
+    ]
+    return f"Rubrics: {read['accepted']:,} rows: " + ", ".join(parts) + " (python -m core stats --rubrics)"
 
 
 RECONCILIATION = (

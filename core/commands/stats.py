@@ -33,6 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="minimum relevance grade for a section's prompts (default 5, as published)",
     )
     parser.add_argument("--format", choices=("json", "table"), default="json", help="output format")
+    parser.add_argument(
+        "--rubrics",
+        action="store_true",
+        help="print the rubric join summary instead (conversation_rubrics.jsonl as read, and where its rows joined)",
+    )
 
 
 def _number(value):
@@ -60,6 +65,42 @@ def read_stats(con, run: str | None, block: str, metric: str, threshold: int) ->
     sections = _records(con.execute(query("stats_sections"), {**params, "threshold": threshold}))
     empty = {"estimate": None, "ci_low": None, "ci_high": None, "n_participants": 0, "n_assessments": 0}
     return {"run": run, "overall": overall[0] if overall else empty, "sections": sections}
+
+
+RUBRIC_KEYS = (
+    "rubric_rows",
+    "matched_exact",
+    "matched_tolerant",
+    "ambiguous",
+    "unmatched",
+    "prompts_without_rubric",
+    "items",
+    "scores",
+)
+NO_RUBRICS = (
+    "this store has no rubrics: its source had no conversation_rubrics.jsonl (CA-1, or a local copy without "
+    "the file), or it was built before rubrics were read; build from openai/coval to get them"
+)
+
+
+def read_rubrics(con) -> dict:
+    """The rubric join summary as stored by the build; all zero, with a note, on a store without rubrics."""
+    found = {}
+    if con.execute(query("stats_has_rubrics")).fetchone()[0]:
+        found = dict(con.execute(query("stats_rubrics")).fetchall())
+    doc: dict = {"rubrics": {k: int(found.get(k, 0)) for k in RUBRIC_KEYS}}
+    if not found:
+        doc["note"] = NO_RUBRICS
+    return doc
+
+
+def format_rubrics(doc: dict) -> str:
+    """Plain-text table of the rubric join summary."""
+    lines = ["rubric join (conversation_rubrics.jsonl as read)", ""]
+    lines += [f"{key:<24} {value:>9,}" for key, value in doc["rubrics"].items()]
+    if "note" in doc:
+        lines += ["", f"note: {doc['note']}"]
+    return "\n".join(lines)
 
 
 def _cell(value, digits: int = 4) -> str:
@@ -97,6 +138,11 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as exc:  # missing or corrupt: the message names the command that rebuilds it
         print(str(exc), file=sys.stderr)
         return 2
+    if args.rubrics:
+        with con:
+            rubrics = read_rubrics(con)
+        print(json.dumps(rubrics, indent=2) if args.format == "json" else format_rubrics(rubrics))
+        return 0
     with con:
         try:
             doc = read_stats(con, args.run, args.block, args.metric, args.threshold)

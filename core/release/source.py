@@ -417,3 +417,48 @@ def _iter_lines(path: Path) -> Iterator[Record]:
                 yield Record(line=number, error=f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
             except ValueError as exc:
                 yield Record(line=number, error=f"not valid JSON ({exc})")
+
+
+# ---------------------------------------------------------------- the optional rubric file (openai/coval)
+
+
+def attach_rubrics(release: Release) -> InputFile | None:
+    """Add `conversation_rubrics.jsonl` to `release.files` when the source has it; None when it does not.
+
+    The file is optional: CA-1 and older local copies have no rubrics. A local file that is present but not
+    JSON Lines stops the build like any other input file (SourceError). On the hub the file's checksum is read
+    at the commit the other files were resolved to, so all four files come from one revision.
+    """
+    if release.source.kind != "hf":
+        path = Path(release.source.location) / config.RUBRIC_FILE
+        if not path.is_file():
+            return None
+        item: InputFile | None = _inspect_local_file(config.RUBRIC_CONFIG, path)
+    else:
+        item = _hub_rubric_file(release)
+    if item is None:
+        return None
+    release.files[config.RUBRIC_CONFIG] = item
+    return item
+
+
+def _hub_rubric_file(release: Release) -> InputFile | None:
+    from huggingface_hub import HfApi
+
+    revision = release.resolved_commit or release.revision or config.HF_REVISION
+    try:
+        info = HfApi().dataset_info(release.source.location, revision=revision, files_metadata=True)
+    except Exception as exc:
+        release.notices.append(f"the rubric file could not be looked up on the hub ({exc.__class__.__name__})")
+        return None
+    sibling = next((s for s in info.siblings or [] if s.rfilename == config.RUBRIC_FILE), None)
+    if sibling is None:
+        return None
+    lfs = getattr(sibling, "lfs", None)
+    return InputFile(
+        config=config.RUBRIC_CONFIG,
+        file=config.RUBRIC_FILE,
+        path=None,
+        sha256=getattr(lfs, "sha256", None) or "unknown",
+        bytes=int(sibling.size or 0),
+    )

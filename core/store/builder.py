@@ -14,6 +14,7 @@ from core import config
 from core.ranker.ingest import find_run_dirs, ingest_runs
 from core.release.source import Release, Source, open_release, resolve_source
 from core.release.validate import validate_source
+from core.rubrics import store as rubric_store
 from core.sqlfiles import sql_folder
 from core.stats.build import build_aggregates
 from core.store.open import store_path
@@ -97,6 +98,7 @@ def build(
     say(0.05, "reading and validating the release")
     validated = validate_source(release)
     report = validated.report
+    rubrics = rubric_store.read(release, validated.tables, report)  # optional fourth file: openai/coval's rubrics
     lap("read_validate")
 
     handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
@@ -112,6 +114,11 @@ def build(
             _insert(con, table, validated.tables.pop(table))
         del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
         lap("store")
+
+        say(0.4, "joining the rubrics to the prompts")
+        rubric_store.write(con, rubrics)
+        del rubrics
+        lap("rubrics")
 
         say(0.45, "loading ranker runs")
         report.extend(_ingest_runs(con, source))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from core.config import HF_CONFIGS
+from core.config import HF_CONFIGS, RUBRIC_CONFIG, RUBRIC_FILE
 from core.synth import ranker_run
 from core.synth.dataset import Synthetic
 
 
 def front_matter() -> str:
     lines = ["---", "configs:"]
-    for config, file in HF_CONFIGS.items():
+    for config, file in {**HF_CONFIGS, RUBRIC_CONFIG: RUBRIC_FILE}.items():
         lines += [f"- config_name: {config}", "  data_files:", "  - split: train", f"    path: {file}"]
         if config == "comparisons":
             lines.append("  default: true")
@@ -39,7 +39,7 @@ python -m core sample --scale {data.scale} --seed {data.seed} --out <folder>
 
 ## What it is
 
-The three files follow the format of OpenAI's `collective-alignment-1` release as documented in the project's
+The three CA-1 files follow the format of OpenAI's `collective-alignment-1` release as documented in the project's
 schema notes: the same keys, nesting and key order, the same label wording and the same quirks.
 
 | file | rows |
@@ -60,6 +60,14 @@ schema notes: the same keys, nesting and key order, the same label wording and t
 - At `--scale full` every published marginal of the release is reproduced exactly (prompts, participants,
   assessments, countries, demographic fields, labels, long-form share, repeats, anchor, annotator-only
   assessments, user-turn distribution); `10x` multiplies them by ten; `small` is this committed sample.
+
+`conversation_rubrics.jsonl` follows `openai/coval`'s rubric file: one row per prompt rubric with
+`conversation` (OpenAI's internal message shape: `author.role`, `content.parts`, `system` where the other files
+say `developer`, sometimes an empty system turn), `coval_full` (pre-written items scored by everyone on the
+prompt, and participants' own items scored only by their author) and `coval_core`. Its traps: about 10% of
+prompts have no rubric, about 2% of rows match no prompt, some texts differ only in white space, about 2.5%
+differ by one word, some criteria are in Spanish, Dutch or Japanese, a few are hostile text (formulas, HTML,
+Markdown). The planted join and each pre-written item's expected mean weight are in `rubrics_planted_truth.json`.
 
 ## How it was generated (the planted structure)
 

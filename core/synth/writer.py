@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.config import HF_CONFIGS
-from core.synth import ranker_run
+from core.config import HF_CONFIGS, RUBRIC_FILE
+from core.synth import ranker_run, rubrics
 from core.synth.assessments import Assessment
 from core.synth.dataset import Synthetic
 from core.synth.prompts import Prompt
@@ -85,6 +85,17 @@ def write_release(out: Path, data: Synthetic) -> dict[str, int]:
             files["merged_comparison_annotators"], merged_rows(data.prompts, by_prompt)
         ),
     }
+
+
+RUBRIC_TRUTH = "rubrics_planted_truth.json"
+
+
+def write_rubrics(out: Path, data: Synthetic) -> tuple[int, dict]:
+    """conversation_rubrics.jsonl (openai/coval's shape) and its planted truth; returns (rows, truth)."""
+    rows, truth = rubrics.rubric_rows(data)
+    n = _write_lines(out / RUBRIC_FILE, rows)
+    (out / RUBRIC_TRUTH).write_text(json.dumps(truth, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    return n, truth
 
 
 def write_ranker_run(out: Path, data: Synthetic) -> dict:
