@@ -24,7 +24,7 @@ from core.rubrics import conversation, join, stats
 from core.rubrics.validate import validate_rubrics
 from core.store.builder import build
 from core.synth.writer import RUBRIC_TRUTH
-from tests.conftest import RELEASE_TINY, TEST_BOOTSTRAP_B
+from tests.conftest import TEST_BOOTSTRAP_B
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,7 @@ def test_both_message_shapes_give_one_key():
     assert keys[0] == keys[1]
     assert conversation.message_text({"author": {"role": "user"}, "content": {"parts": ["a", {"image": 1}, "b"]}}) \
         == ("user", "a b")
-    with pytest.raises(ValueError, match="author.role"):
+    with pytest.raises(ValueError, match=r"author\.role"):
         conversation.message_text({"content": "no role"})
     with pytest.raises(ValueError, match="parts"):
         conversation.message_text({"role": "user", "content": {"content_type": "text"}})

@@ -94,7 +94,9 @@ def write_rubrics(out: Path, data: Synthetic) -> tuple[int, dict]:
     """conversation_rubrics.jsonl (openai/coval's shape) and its planted truth; returns (rows, truth)."""
     rows, truth = rubrics.rubric_rows(data)
     n = _write_lines(out / RUBRIC_FILE, rows)
-    (out / RUBRIC_TRUTH).write_text(json.dumps(truth, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    (out / RUBRIC_TRUTH).write_text(
+        json.dumps(truth, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     return n, truth
 
 
