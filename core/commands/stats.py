@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from core import config
+from core.rubrics import SUMMARY_KEYS
 from core.sqlfiles import sql_folder
 
 query = sql_folder(__file__)
@@ -67,16 +68,6 @@ def read_stats(con, run: str | None, block: str, metric: str, threshold: int) ->
     return {"run": run, "overall": overall[0] if overall else empty, "sections": sections}
 
 
-RUBRIC_KEYS = (
-    "rubric_rows",
-    "matched_exact",
-    "matched_tolerant",
-    "ambiguous",
-    "unmatched",
-    "prompts_without_rubric",
-    "items",
-    "scores",
-)
 NO_RUBRICS = (
     "this store has no rubrics: its source had no conversation_rubrics.jsonl (CA-1, or a local copy without "
     "the file), or it was built before rubrics were read; build from openai/coval to get them"
@@ -88,7 +79,7 @@ def read_rubrics(con) -> dict:
     found = {}
     if con.execute(query("stats_has_rubrics")).fetchone()[0]:
         found = dict(con.execute(query("stats_rubrics")).fetchall())
-    doc: dict = {"rubrics": {k: int(found.get(k, 0)) for k in RUBRIC_KEYS}}
+    doc: dict = {"rubrics": {k: int(found.get(k, 0)) for k in SUMMARY_KEYS}}
     if not found:
         doc["note"] = NO_RUBRICS
     return doc

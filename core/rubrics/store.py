@@ -11,23 +11,13 @@ import pandas as pd
 from core.config import RUBRIC_CONFIG, RUBRIC_FILE
 from core.release.source import Release, attach_rubrics, iter_records
 from core.release.validate import Report, gc_paused
+from core.rubrics import SUMMARY_KEYS, stats
 from core.rubrics import join as joining
-from core.rubrics import stats
 from core.rubrics.validate import RubricRow, register, validate_rubrics
 from core.sqlfiles import sql_folder
 
 query = sql_folder(__file__)
 
-SUMMARY_KEYS = (
-    "rubric_rows",
-    "matched_exact",
-    "matched_tolerant",
-    "ambiguous",
-    "unmatched",
-    "prompts_without_rubric",
-    "items",
-    "scores",
-)
 STATUS_KEYS = {
     joining.EXACT: "matched_exact",
     joining.TOLERANT: "matched_tolerant",
