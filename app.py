@@ -3,7 +3,7 @@ import logging
 
 import streamlit as st
 
-from components import data, frame, nav, state
+from components import data, frame, nav, reconnect, state
 
 st.set_page_config(page_title="Collective Alignment Explorer", page_icon="⚖️", layout="wide")
 
@@ -28,6 +28,7 @@ else:
         logging.getLogger("ca.site").exception("page %s failed", spec.url_path or "overview")
         st.error(frame.PAGE_FAILURE, icon=":material/error:")
 state.finish(notice)
+reconnect.rerun_after_reconnect()
 
 st.divider()
 st.caption(
