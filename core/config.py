@@ -76,8 +76,12 @@ DEFAULT_SOURCE = "auto"
 
 @cache
 def code_version() -> str:
-    """Short git commit of the code, or 'unknown' outside a checkout (asked once per process: no fork per page)."""
+    """Short git commit of the code, or 'unknown' outside a checkout (asked once per process: no fork per page).
+    CA_CODE_VERSION overrides it: a container image has no .git (docs/deploy.md)."""
     import subprocess
+
+    if os.environ.get("CA_CODE_VERSION"):
+        return os.environ["CA_CODE_VERSION"]
 
     try:
         out = subprocess.run(
