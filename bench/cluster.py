@@ -72,8 +72,30 @@ class Cluster:
                     out[port] = tree_rss_mb(server.pid)
         return out
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system, children included) used so far by each live site process, and by nginx."""
+        out = {str(port): _cpu(server.pid) for port, server in zip(self.ports, self.servers)
+               if server.pid not in self.killed}
+        return {**out, "nginx": _cpu(self.nginx.pid)}
+
     def nginx_rss_mb(self) -> float:
         return tree_rss_mb(self.nginx.pid)
+
+
+def _cpu(pid: int) -> float:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def _keep_logs(prefix: Path, target: Path) -> None:

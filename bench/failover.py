@@ -149,15 +149,16 @@ def check_reader(reader: dict, moved: bool, shots: Path | None = None) -> dict:
 
 
 def download_works(reader: dict) -> bool | None:
-    """Click the reader's first download button: the file must arrive (its maker lives in the new session)."""
+    """Click the reader's first download button: a whole file must arrive (its maker lives in the new session)."""
     page = reader["session"].page
     buttons = page.locator('[data-testid="stDownloadButton"] button')
     if buttons.count() == 0:
         return None
     try:
-        with page.expect_download(timeout=20_000) as download:
+        with page.expect_download(timeout=20_000) as started:
             buttons.first.click()
-        return bool(download.value.suggested_filename)
+        download = started.value
+        return download.failure() is None and Path(download.path()).stat().st_size > 0
     except Exception:  # noqa: BLE001 - no file within the time is the failure being measured
         return False
 

@@ -4,8 +4,11 @@ under load while browser readers watch (docs/deploy.md)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import random
+import signal
 import subprocess
 import sys
 import threading
@@ -53,50 +56,98 @@ def _sample_rss(c: Cluster, stop: threading.Event, peaks: dict[str, float]) -> N
         stop.wait(1.0)
 
 
-def _level(c: Cluster, pages: list[dict], failure_texts: list[str], sessions: int, duration_s: float,
-           ramp_s: float) -> dict:
-    """One load level through the proxy: the driver's figures, sessions per process, peak memory per process."""
+async def _reading_session(ws_url: str, pages: list[dict], deadline: float, tally, failure_texts: list[str],
+                           think_s: float, rng: random.Random) -> None:
+    """The load driver's websocket session with a reader's pause between pages: uniform in [0.5, 1.5] x think_s."""
+    import websockets
+
+    from core.bench.wsload import _run_page
+
+    page_hashes: dict[str, str] = {}
+    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
+        step = 0
+        while time.monotonic() < deadline:
+            spec = pages[step % len(pages)]
+            t0 = time.perf_counter()
+            try:
+                ok = await _run_page(ws, spec, page_hashes, failure_texts, tally)
+            except TimeoutError:
+                tally.note("timeouts", f"{spec['url_path'] or '/'}: no script_finished")
+                return
+            if ok:
+                tally.view_seconds.append(time.perf_counter() - t0)
+                tally.page_views += 1
+            step += 1
+            await asyncio.sleep(min(think_s * rng.uniform(0.5, 1.5), max(deadline - time.monotonic(), 0)))
+
+
+def run_readers(base_url: str, pages: list[dict], sessions: int, duration_s: float, ramp_s: float,
+                failure_texts: list[str], think_s: float) -> dict:
+    """`core.bench.wsload.run_ws_load` with think time (0: exactly the load driver, every session busy)."""
+    from core.bench.load import check_limits, drive_sessions
     from core.bench.wsload import run_ws_load
 
-    since = len(c.log_lines())
+    if think_s <= 0:
+        return run_ws_load(base_url, pages, sessions, duration_s, None, ramp_s, failure_texts)
+    check_limits(sessions, duration_s)
+    ws_url = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
+    seeds = iter(range(sessions))  # each session its own seeded pauses: runs repeat
+
+    def session(deadline: float, tally) -> object:
+        return _reading_session(ws_url, pages, deadline, tally, failure_texts, think_s, random.Random(next(seeds)))
+
+    return asyncio.run(drive_sessions(session, sessions, duration_s, ramp_s, None))
+
+
+def _level(c: Cluster, pages: list[dict], failure_texts: list[str], sessions: int, duration_s: float,
+           ramp_s: float, think_s: float) -> dict:
+    """One load level through the proxy: the driver's figures, sessions per process, peak memory per process."""
+    since, cpu_before = len(c.log_lines()), c.cpu_seconds()
     stop, peaks = threading.Event(), {}
     sampler = threading.Thread(target=_sample_rss, args=(c, stop, peaks), daemon=True)
     sampler.start()
     try:
-        result = run_ws_load(c.proxy_url, pages, sessions, duration_s, None, ramp_s, failure_texts)
+        result = run_readers(c.proxy_url, pages, sessions, duration_s, ramp_s, failure_texts, think_s)
     finally:
         stop.set()
         sampler.join(timeout=10)
+    cpu = {k: round(v - cpu_before.get(k, 0.0), 2) for k, v in c.cpu_seconds().items()}
     time.sleep(0.5)  # nginx logs a websocket when it closes
     keep = ("sessions", "page_views", "errors", "exceptions", "failed_requests", "timeouts", "view_ms_p50",
             "view_ms_p95", "error_examples")
     return {**{k: result[k] for k in keep}, "sessions_per_process": c.sessions_per_process(since),
-            "rss_peak_mb": peaks, "views_per_s": result["page_views"] / max(result["elapsed_s"], 1e-9)}
+            "rss_peak_mb": peaks, "views_per_s": result["page_views"] / max(result["elapsed_s"], 1e-9),
+            "cpu_s": cpu, "elapsed_s": result["elapsed_s"], "loadavg_end": list(os.getloadavg()),
+            # The load-independent figure: a page view's CPU in the site processes (all of them together).
+            "cpu_ms_per_view": 1000 * sum(v for k, v in cpu.items() if k != "nginx") / max(result["page_views"], 1)}
 
 
 def capacity(processes: int, levels: list[int], duration_s: float, ramp_s: float, env: dict[str, str], work: Path,
-             pages: list[dict], failure_texts: list[str]) -> dict:
-    """Idle p95 (one session), then each level until p95 > P95_LIMIT x idle or an error."""
+             pages: list[dict], failure_texts: list[str], think_s: float) -> dict:
+    """Idle p95 (one busy session), then each level until p95 > P95_LIMIT x idle or an error."""
     from core.bench.wsload import run_ws_load
 
     with cluster(processes, work / f"k{processes}", env) as c:
         for server in c.servers:  # first use of each process (opening the store) is not load
             run_ws_load(server.base_url, pages, 1, 3, None, 0, failure_texts)
-        idle = _level(c, pages, failure_texts, 1, duration_s, 0)
+        # Idle: one session asking for page after page with no pause, so no run ever waits for another.
+        idle = _level(c, pages, failure_texts, 1, duration_s, 0, 0)
         runs, held = [], 0
         for sessions in levels:
-            run = _level(c, pages, failure_texts, sessions, duration_s, ramp_s)
+            run = _level(c, pages, failure_texts, sessions, duration_s, ramp_s, think_s)
             run["p95_over_idle"] = (run["view_ms_p95"] or float("inf")) / idle["view_ms_p95"]
             run["held"] = run["errors"] == 0 and run["p95_over_idle"] <= P95_LIMIT
             runs.append(run)
             print(f"  K={processes} sessions={sessions}: p95 {run['view_ms_p95'] or 0:.0f} ms "
-                  f"({run['p95_over_idle']:.2f}x idle), errors {run['errors']}, per process "
+                  f"({run['p95_over_idle']:.2f}x idle), {run['views_per_s']:.1f} views/s, "
+                  f"{run['cpu_ms_per_view']:.0f} ms CPU/view, load {run['loadavg_end'][0]:.1f}, errors {run['errors']}, "
+                  f"per process "
                   f"{run['sessions_per_process']}, peak RSS {run['rss_peak_mb']}", flush=True)
             if not run["held"]:
                 break
             held = sessions
         idle_rss = c.rss_mb()
-    return {"processes": processes, "idle": idle, "levels": runs, "sessions_held": held,
+    return {"processes": processes, "think_s": think_s, "idle": idle, "levels": runs, "sessions_held": held,
             "sessions_held_per_process": held / processes, "rss_after_mb": idle_rss}
 
 
@@ -149,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", default="1,2,4,8,12,16,24,32", help="load levels (websocket sessions)")
     parser.add_argument("--duration", type=float, default=30, help="seconds per level (at most 900)")
     parser.add_argument("--ramp", type=float, default=5, help="seconds over which a level's sessions join")
+    parser.add_argument("--think", type=float, default=0,
+                        help="a reader's mean pause between pages, seconds (0: the load driver as is, no pause)")
     parser.add_argument("--kill-processes", type=int, default=2, help="processes for the kill run (0: skip it)")
     parser.add_argument("--kill-sessions", type=int, default=8, help="websocket sessions during the kill run")
     parser.add_argument("--kill-duration", type=float, default=45)
@@ -156,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-dir", type=Path, help="CA_BUILD_DIR (the store must be built there already)")
     parser.add_argument("--out", type=Path, default=Path("bench/out/scaleout.json"))
     args = parser.parse_args(argv)
+    # A stop (timeout, kill) unwinds like an exception, so every process this command started is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from core.bench.load import check_limits
     from core.bench.pages import list_pages
@@ -172,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
                     "capacity": []}
     for k in counts:
         print(f"capacity with {k} process(es):", flush=True)
-        result["capacity"].append(capacity(k, levels, args.duration, args.ramp, env, work, pages, failure_texts))
+        result["capacity"].append(capacity(k, levels, args.duration, args.ramp, env, work, pages, failure_texts,
+                                           args.think))
     if args.kill_processes >= 2:
         print(f"kill one of {args.kill_processes} processes under {args.kill_sessions} sessions:", flush=True)
         result["kill"] = kill_under_load(args.kill_processes, args.kill_sessions, args.kill_duration, args.ramp, env,
