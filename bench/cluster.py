@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.bench.memory import tree_rss_mb
-from core.bench.server import Server, free_port, streamlit_server, wait_healthy
+from bench.memory import tree_rss_mb
+from bench.server import Server, free_port, streamlit_server, wait_healthy
 from core.config import ROOT
 from deploy import nginx
 

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.browser import CHROMIUM, CHROMIUM_ARGS, ERRORS_JS, INIT_JS, READY_JS, new_session
 from bench.cluster import Cluster
-from core.bench.browser import CHROMIUM, CHROMIUM_ARGS, ERRORS_JS, INIT_JS, READY_JS, new_session
-from core.bench.load import PAGE_TIMEOUT_S, Tally, check_limits, drive_sessions
-from core.bench.wsload import _run_page
+from bench.load import PAGE_TIMEOUT_S, Tally, check_limits, drive_sessions
+from bench.wsload import _run_page
 
 RECONNECT_TIMEOUT_S = 60
 # Words of Streamlit's own connection-error dialog ("Connection error … Is Streamlit still running?").
@@ -159,7 +159,7 @@ def download_works(reader: dict) -> bool | None:
             buttons.first.click()
         download = started.value
         return download.failure() is None and Path(download.path()).stat().st_size > 0
-    except Exception:  # noqa: BLE001 - no file within the time is the failure being measured
+    except Exception:
         return False
 
 

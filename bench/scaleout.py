@@ -1,4 +1,4 @@
-"""`python -m bench.scaleout`: K site processes behind nginx on loopback. The load driver through the proxy
+"""`python -m bench scaleout`: K site processes behind nginx on loopback. The load driver through the proxy
 finds the sessions held at a p95 time-to-content no worse than 2x an idle server; then one process is killed
 under load while browser readers watch (docs/deploy.md)."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.cluster import Cluster, cluster
-from core.bench.load import MAX_SESSIONS
+from bench.load import MAX_SESSIONS
 from core.config import ROOT
 
 P95_LIMIT = 2.0  # a level is held while its p95 is at most this many times the idle p95, with no error
@@ -61,7 +61,7 @@ async def _reading_session(ws_url: str, pages: list[dict], deadline: float, tall
     """The load driver's websocket session with a reader's pause between pages: uniform in [0.5, 1.5] x think_s."""
     import websockets
 
-    from core.bench.wsload import _run_page
+    from bench.wsload import _run_page
 
     page_hashes: dict[str, str] = {}
     async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
@@ -83,9 +83,9 @@ async def _reading_session(ws_url: str, pages: list[dict], deadline: float, tall
 
 def run_readers(base_url: str, pages: list[dict], sessions: int, duration_s: float, ramp_s: float,
                 failure_texts: list[str], think_s: float) -> dict:
-    """`core.bench.wsload.run_ws_load` with think time (0: exactly the load driver, every session busy)."""
-    from core.bench.load import check_limits, drive_sessions
-    from core.bench.wsload import run_ws_load
+    """`bench.wsload.run_ws_load` with think time (0: exactly the load driver, every session busy)."""
+    from bench.load import check_limits, drive_sessions
+    from bench.wsload import run_ws_load
 
     if think_s <= 0:
         return run_ws_load(base_url, pages, sessions, duration_s, None, ramp_s, failure_texts)
@@ -125,7 +125,7 @@ def _level(c: Cluster, pages: list[dict], failure_texts: list[str], sessions: in
 def capacity(processes: int, levels: list[int], duration_s: float, ramp_s: float, env: dict[str, str], work: Path,
              pages: list[dict], failure_texts: list[str], think_s: float) -> dict:
     """Idle p95 (one busy session), then each level until p95 > P95_LIMIT x idle or an error."""
-    from core.bench.wsload import run_ws_load
+    from bench.wsload import run_ws_load
 
     with cluster(processes, work / f"k{processes}", env) as c:
         for server in c.servers:  # first use of each process (opening the store) is not load
@@ -194,8 +194,7 @@ def kill_under_load(processes: int, sessions: int, duration_s: float, ramp_s: fl
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.scaleout", description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", default="1,2", help="site process counts to measure, e.g. 1,2")
     parser.add_argument("--sessions", default="1,2,4,8,12,16,24,32", help="load levels (websocket sessions)")
     parser.add_argument("--duration", type=float, default=30, help="seconds per level (at most 900)")
@@ -206,14 +205,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-sessions", type=int, default=8, help="websocket sessions during the kill run")
     parser.add_argument("--kill-duration", type=float, default=45)
     parser.add_argument("--source", help="CA_SOURCE for the site processes (a directory, sample, …)")
-    parser.add_argument("--build-dir", type=Path, help="CA_BUILD_DIR (the store must be built there already)")
+    parser.add_argument("--build-dir", type=Path, help="CA_BUILD_DIR for the site processes (built there if missing)")
     parser.add_argument("--out", type=Path, default=Path("bench/out/scaleout.json"))
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     # A stop (timeout, kill) unwinds like an exception, so every process this command started is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    from core.bench.load import check_limits
-    from core.bench.pages import list_pages
+    from bench.load import check_limits
+    from bench.pages import list_pages
 
     counts = [int(x) for x in args.processes.split(",") if x]
     levels = _levels(args.sessions)
@@ -222,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     pages, failure_texts = list_pages()
     store = ensure_store(env)
     work = args.out.parent / "scaleout"
-    result: dict = {"command": "python -m bench.scaleout " + " ".join(sys.argv[1:] if argv is None else argv),
+    result: dict = {"command": "python -m bench " + " ".join(sys.argv[1:]),
                     "store": store, "nproc": os.cpu_count(), "loadavg_start": list(os.getloadavg()), "p95_limit": P95_LIMIT,
                     "capacity": []}
     for k in counts:
@@ -249,7 +250,3 @@ def main(argv: list[str] | None = None) -> int:
         r["same_url"] and r["same_view"] and not r["errors_shown"] and not r["connection_error_shown"]
         for r in kill["readers"]))
     return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.browser import READY_JS
 from bench.cluster import cluster
-from core.bench.browser import READY_JS
 from deploy import nginx
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
@@ -66,7 +66,7 @@ def test_static_files_are_compressed_and_cached_by_the_proxy(two):
 
 
 def test_a_page_loads_through_the_proxy_and_its_websocket_stays_on_one_process(two, browser):
-    from core.bench.browser import new_session
+    from bench.browser import new_session
 
     session = new_session(browser, two.proxy_url)
     session.page.goto(f"{two.proxy_url}/{VIEW}", wait_until="commit")
