@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.memory import tree_rss_mb
-from bench.server import Server, free_port, streamlit_server, wait_healthy
+from bench.server import Server, free_port, stop, streamlit_server, wait_healthy
 from core.config import ROOT
 from deploy import nginx
 
@@ -131,9 +131,4 @@ def cluster(processes: int, work: Path, env: dict[str, str] | None = None, liste
             wait_healthy(proxy_url, 30, proc, work / "nginx.out")
             yield Cluster(proxy_url, servers, proc, prefix)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)

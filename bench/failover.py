@@ -83,6 +83,16 @@ def ws_load_with_moves(base_url: str, pages: list[dict], sessions: int, duration
     return asyncio.run(drive()), moves
 
 
+# Bytes a new visitor's first page cost on the wire (compressed) and once decoded, from the Resource Timing API.
+TRANSFER_JS = """
+() => {
+  const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+  return {requests: all.length, wire_bytes: all.reduce((s, e) => s + (e.transferSize || 0), 0),
+          decoded_bytes: all.reduce((s, e) => s + (e.decodedBodySize || 0), 0)};
+}
+"""
+
+
 def _reader_state(session, heading: str) -> dict:
     page = session.page
     body = page.inner_text("body")
@@ -105,7 +115,8 @@ def open_readers(browser, cluster: Cluster, views: list[tuple[str, str]], failur
         session.page.wait_for_function(READY_JS, arg=[0, heading, None], polling=50, timeout=PAGE_TIMEOUT_S * 1000)
         route = next(c["value"] for c in session.context.cookies() if c["name"] == "ca_route")
         readers.append({"session": session, "view": view, "heading": heading, "route": route,
-                        "port": cluster.upstream_of(route), "before": _reader_state(session, heading)})
+                        "port": cluster.upstream_of(route), "before": _reader_state(session, heading),
+                        "first_visit": session.page.evaluate(TRANSFER_JS)})
     return readers
 
 

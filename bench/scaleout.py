@@ -4,10 +4,8 @@ under load while browser readers watch (docs/deploy.md)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -56,58 +54,17 @@ def _sample_rss(c: Cluster, stop: threading.Event, peaks: dict[str, float]) -> N
         stop.wait(1.0)
 
 
-async def _reading_session(ws_url: str, pages: list[dict], deadline: float, tally, failure_texts: list[str],
-                           think_s: float, rng: random.Random) -> None:
-    """The load driver's websocket session with a reader's pause between pages: uniform in [0.5, 1.5] x think_s."""
-    import websockets
-
-    from bench.wsload import _run_page
-
-    page_hashes: dict[str, str] = {}
-    async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) as ws:
-        step = 0
-        while time.monotonic() < deadline:
-            spec = pages[step % len(pages)]
-            t0 = time.perf_counter()
-            try:
-                ok = await _run_page(ws, spec, page_hashes, failure_texts, tally)
-            except TimeoutError:
-                tally.note("timeouts", f"{spec['url_path'] or '/'}: no script_finished")
-                return
-            if ok:
-                tally.view_seconds.append(time.perf_counter() - t0)
-                tally.page_views += 1
-            step += 1
-            await asyncio.sleep(min(think_s * rng.uniform(0.5, 1.5), max(deadline - time.monotonic(), 0)))
-
-
-def run_readers(base_url: str, pages: list[dict], sessions: int, duration_s: float, ramp_s: float,
-                failure_texts: list[str], think_s: float) -> dict:
-    """`bench.wsload.run_ws_load` with think time (0: exactly the load driver, every session busy)."""
-    from bench.load import check_limits, drive_sessions
-    from bench.wsload import run_ws_load
-
-    if think_s <= 0:
-        return run_ws_load(base_url, pages, sessions, duration_s, None, ramp_s, failure_texts)
-    check_limits(sessions, duration_s)
-    ws_url = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-    seeds = iter(range(sessions))  # each session its own seeded pauses: runs repeat
-
-    def session(deadline: float, tally) -> object:
-        return _reading_session(ws_url, pages, deadline, tally, failure_texts, think_s, random.Random(next(seeds)))
-
-    return asyncio.run(drive_sessions(session, sessions, duration_s, ramp_s, None))
-
-
 def _level(c: Cluster, pages: list[dict], failure_texts: list[str], sessions: int, duration_s: float,
            ramp_s: float, think_s: float) -> dict:
     """One load level through the proxy: the driver's figures, sessions per process, peak memory per process."""
+    from bench.wsload import run_ws_load
+
     since, cpu_before = len(c.log_lines()), c.cpu_seconds()
     stop, peaks = threading.Event(), {}
     sampler = threading.Thread(target=_sample_rss, args=(c, stop, peaks), daemon=True)
     sampler.start()
     try:
-        result = run_readers(c.proxy_url, pages, sessions, duration_s, ramp_s, failure_texts, think_s)
+        result = run_ws_load(c.proxy_url, pages, sessions, duration_s, None, ramp_s, failure_texts, think_s)
     finally:
         stop.set()
         sampler.join(timeout=10)
@@ -182,6 +139,7 @@ def kill_under_load(processes: int, sessions: int, duration_s: float, ramp_s: fl
             check["port_after"] = c.upstream_of(reader["route"])
             check["download_works"] = failover.download_works(reader) if check["moved"] else None
             check["console_errors"] = reader["session"].console_errors[:5]
+            check["first_visit"] = reader["first_visit"]
         driver.join(timeout=duration_s + 180)
         browser.close()
         ws, moves = outcome["ws"], outcome["moves"]

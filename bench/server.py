@@ -67,9 +67,14 @@ def streamlit_server(app: Path, log_path: Path, env: dict[str, str] | None = Non
         wait_healthy(base_url, timeout_s, proc, log_path)
         yield Server(proc.pid, base_url, log_path)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout_s: float = 15.0) -> None:
+    """Terminate a process this harness started (by its own Popen), and kill it if it does not exit in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -8,7 +8,9 @@ exception elements, the site's own error boxes, unknown pages and pages whose he
 from __future__ import annotations
 
 import asyncio
+import random
 import time
+from collections.abc import Callable
 
 from bench.load import PAGE_TIMEOUT_S, Tally, check_limits, drive_sessions
 
@@ -72,7 +74,9 @@ async def _run_page(ws, spec: dict, page_hashes: dict[str, str], failure_texts: 
             return ok
 
 
-async def _session(ws_url: str, pages: list[dict], deadline: float, tally: Tally, failure_texts: list[str]) -> None:
+async def _session(ws_url: str, pages: list[dict], deadline: float, tally: Tally, failure_texts: list[str],
+                   pause: Callable[[], float] | None = None) -> None:
+    """Page after page on one websocket until the deadline; `pause()` seconds between pages when given (a reader)."""
     import websockets
 
     page_hashes: dict[str, str] = {}
@@ -90,16 +94,26 @@ async def _session(ws_url: str, pages: list[dict], deadline: float, tally: Tally
                 tally.view_seconds.append(time.perf_counter() - t0)
                 tally.page_views += 1
             step += 1
+            if pause is not None:
+                await asyncio.sleep(min(pause(), max(deadline - time.monotonic(), 0)))
 
 
 async def _drive(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
-                 ramp_s: float, failure_texts: list[str]) -> dict:
+                 ramp_s: float, failure_texts: list[str], think_s: float) -> dict:
     ws_url = base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-    return await drive_sessions(lambda deadline, tally: _session(ws_url, pages, deadline, tally, failure_texts),
-                                sessions, duration_s, ramp_s, server_pid)
+    rngs = iter(random.Random(i) for i in range(sessions))  # each session its own seeded pauses: runs repeat
+
+    def session(deadline: float, tally: Tally):
+        rng = next(rngs)
+        pause = (lambda: think_s * rng.uniform(0.5, 1.5)) if think_s > 0 else None
+        return _session(ws_url, pages, deadline, tally, failure_texts, pause)
+
+    return await drive_sessions(session, sessions, duration_s, ramp_s, server_pid)
 
 
 def run_ws_load(base_url: str, pages: list[dict], sessions: int, duration_s: float, server_pid: int | None,
-                ramp_s: float = 10.0, failure_texts: list[str] | None = None) -> dict:
+                ramp_s: float = 10.0, failure_texts: list[str] | None = None, think_s: float = 0.0) -> dict:
+    """`sessions` websocket sessions for `duration_s`; with `think_s`, each pauses 0.5-1.5 x think_s between pages."""
     check_limits(sessions, duration_s)
-    return asyncio.run(_drive(base_url, pages, sessions, duration_s, server_pid, ramp_s, failure_texts or []))
+    return asyncio.run(_drive(base_url, pages, sessions, duration_s, server_pid, ramp_s, failure_texts or [],
+                              think_s))
