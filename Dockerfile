@@ -9,12 +9,14 @@ ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 FROM ${PYTHON_IMAGE}
 
 # What the store is built from: sample (the synthetic sample), hf (the release at the pinned revision, or
-# CA_REVISION), or a release directory inside the build context (e.g. release/, copied with the code).
+# CA_REVISION; from openai/coval, or CA_HF_REPO), or a release directory inside the build context (e.g. release/).
 ARG CA_SOURCE=sample
 # build: the store is built now, owned by root, read-only for the site. first-start: the site builds it on its
 # first visit (with its progress bar) into /srv/store, which must then be writable (a volume).
 ARG CA_STORE=build
-ARG CA_REVISION=
+# No defaults: unset unless given, so core/config.py keeps its pinned repository and revision.
+ARG CA_REVISION
+ARG CA_HF_REPO
 # The code's commit, for the manifests of downloads (there is no .git in the image).
 ARG CA_CODE_VERSION=unknown
 
