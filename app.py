@@ -24,6 +24,8 @@ else:
     frame.source_banner(info)
     try:
         current.run()
+    except data.StoreUnavailable as exc:  # e.g. data blocks found damaged by this page's first query
+        frame.store_failure(exc)
     except Exception:  # visitors get plain words; the details go to the server log only
         logging.getLogger("ca.site").exception("page %s failed", spec.url_path or "overview")
         st.error(frame.PAGE_FAILURE, icon=":material/error:")

@@ -44,7 +44,9 @@ def test_front_matter_release_loads_each_config_through_load_dataset(load_calls)
         for key in ("prompt_id", "annotator_id"):
             if key in expected[0]:
                 assert first[key] == expected[0][key]
-    assert [(args[0], args[1]) for args, _ in load_calls] == [(str(RELEASE_TINY), c) for c in config.HF_CONFIGS]
+    # Each config's file as the README's `configs:` names it, passed explicitly: the file read is the file hashed.
+    assert [(args, kwargs["data_files"]) for args, kwargs in load_calls] == [
+        ((str(RELEASE_TINY),), {"train": f}) for f in config.HF_CONFIGS.values()]
     assert all(kwargs["split"] == "train" for _, kwargs in load_calls)
 
 
@@ -205,7 +207,9 @@ def test_hub_release_falls_back_to_main_with_a_notice_and_records_the_commit(mon
     assert release.revision == "main" and release.resolved_commit == "f" * 40
     assert "rejected revision 'bcd3b55'" in release.notices[0] and "notice:" in capsys.readouterr().out
     assert release.files["annotators"].sha256 == "1" * 64
-    # Records are then read through load_dataset on the repo id at the resolved commit.
+    # The file is first fetched and scanned for lines pyarrow must not see (core.jsonline), then read through
+    # load_dataset on the repo id at the resolved commit.
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", lambda *a, **k: str(RELEASE_TINY / "annotators.jsonl"))
     monkeypatch.setattr(datasets, "load_dataset", lambda *a, **k: load_calls.append((a, k)) or _tiny_dataset())
     assert [r.value["annotator_id"] for r in iter_records(release, "annotators")][:1] == [
         json.loads((RELEASE_TINY / "annotators.jsonl").read_text(encoding="utf-8").splitlines()[0])["annotator_id"]]

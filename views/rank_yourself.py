@@ -63,7 +63,11 @@ def panel(prompt_id: str, block: str, n_block: object, crowd_order: str | None, 
         st.text("You tied all four responses: rank at least two of them differently to compare.")
         return
     ranks = data.read(rp.participant_ranks, prompt_id, block)
-    result = rp.reader_comparison(reader, crowd_order, ranks, ranker_ranking, privacy.MIN_PARTICIPANTS)
+    # Countries under the same per-table rule as every table: the prompt's total is on this page, so one hidden
+    # country would otherwise be total minus the listed ones.
+    listed = data.read_shown(rp.country_participants, prompt_id, block)
+    shown = set(listed.loc[~listed["suppressed"] & listed["country"].notna(), "country"])
+    result = rp.reader_comparison(reader, crowd_order, ranks, ranker_ranking, privacy.MIN_PARTICIPANTS, shown)
     st.text(f"Your ranking: {format_ranking(reader)}")
     mine = result["crowd"]
     if mine is None:
@@ -81,7 +85,8 @@ def panel(prompt_id: str, block: str, n_block: object, crowd_order: str | None, 
     if countries.empty:
         st.text(f"No country has {privacy.MIN_PARTICIPANTS} or more participants on this prompt to compare with.")
     else:
-        st.caption(f"Countries with at least {privacy.MIN_PARTICIPANTS} participants on this prompt")
+        st.caption(f"Countries with at least {privacy.MIN_PARTICIPANTS} participants on this prompt (one is also left "
+                   "out when it would let a hidden country's count be worked out from the total)")
         st.dataframe(countries, hide_index=True, width="stretch", column_config={
             "country": st.column_config.Column("Country"),
             "n_participants": st.column_config.NumberColumn("Participants", format="localized"),

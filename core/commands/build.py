@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bootstrap", type=int, default=config.BOOTSTRAP_B, help="bootstrap replicates B")
     parser.add_argument("--seed", type=int, default=config.BOOTSTRAP_SEED, help="bootstrap seed")
     parser.add_argument("--revision", default=None, help=f"hub revision (default {config.HF_REVISION})")
+    parser.add_argument(
+        "--progress-file", type=Path, default=None, help="also write progress as JSON here (the site's child build)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(fraction: float, message: str) -> None:
         print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+        if args.progress_file is not None:
+            from core.store.child import write_progress
+
+            write_progress(args.progress_file, fraction, message)
 
     def interrupted(signum, frame):
         # SIGTERM (e.g. a CI timeout) unwinds like Ctrl-C, so the build removes its temporary files.

@@ -122,7 +122,7 @@ def format_table(doc: dict, block: str, metric: str, threshold: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from core.store import StoreError, open_store
+    from core.store import StoreError, damage, open_store
 
     try:
         con = open_store(args.db)
@@ -139,6 +139,12 @@ def run(args: argparse.Namespace) -> int:
             doc = read_stats(con, args.run, args.block, args.metric, args.threshold)
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
+            return 2
+        except Exception as exc:
+            problem = damage(exc, args.db)
+            if problem is None:
+                raise
+            print(str(problem), file=sys.stderr)  # damaged data blocks: the rebuild command, no traceback
             return 2
     if args.format == "json":
         print(json.dumps(doc, indent=2))

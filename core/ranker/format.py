@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import jsonline
+
 RUN_FORMAT = "ca-ranker-run/1"
 MANIFEST_FILE = "manifest.json"
 RESULTS_FILE = "rankings.jsonl"
@@ -47,9 +49,9 @@ def read_lines(path: Path) -> list[Line]:
             continue
         complete = index < len(chunks) - 1
         try:
-            record = json.loads(chunk.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            lines.append(Line(index + 1, None, f"not JSON: {exc}", complete))
+            record = jsonline.loads(chunk, at_file_start=index == 0)
+        except jsonline.LineError as exc:
+            lines.append(Line(index + 1, None, f"{exc.code}: {exc.detail}", complete))
             continue
         if not isinstance(record, dict):
             lines.append(Line(index + 1, None, f"a JSON {type(record).__name__}, not an object", complete))
@@ -98,11 +100,11 @@ def read_manifest(run_dir: Path) -> dict:
     """The run's manifest; raises ValueError naming what is wrong with it."""
     path = run_dir / MANIFEST_FILE
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = jsonline.loads(path.read_bytes(), at_file_start=True)
     except FileNotFoundError:
         raise ValueError(f"{path} is missing") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    except jsonline.LineError as exc:
+        raise ValueError(f"{path} is not usable JSON ({exc.code}: {exc.detail})") from None
     if not isinstance(manifest, dict):
         raise ValueError(f"{path} is not a JSON object")
     if manifest.get("format") != RUN_FORMAT:

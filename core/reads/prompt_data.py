@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
+from core import privacy
 from core.config import LETTERS
 from core.rankings import metrics
 from core.rankings.grammar import RankingError, format_ranking, parse_ranking
@@ -135,6 +138,13 @@ def rationales(cur, prompt_id: str, block: str, limit: int = RATIONALE_SAMPLE) -
     return _df(cur, "prompts_rationales", {"prompt_id": prompt_id, "block": block, "limit": limit})
 
 
+@privacy.declares(privacy.Rule(partition_cols=(), value_cols=()))
+def country_participants(cur, prompt_id: str, block: str) -> pd.DataFrame:
+    """country (NULL: unknown), n_participants on the prompt in the block: which countries "rank it yourself" may
+    list. One partition: its total is on the page, so complementary suppression applies as in every table."""
+    return _df(cur, "prompts_country_participants", {"prompt_id": prompt_id, "block": block})
+
+
 def participant_ranks(cur, prompt_id: str, block: str) -> pd.DataFrame:
     """assessment_id, annotator_id, country, letter, rank for every assessment of the prompt in the block."""
     return _df(cur, "prompts_participant_ranks", {"prompt_id": prompt_id, "block": block})
@@ -168,6 +178,7 @@ def reader_comparison(
     ranks: pd.DataFrame,
     ranker_ranking: str | None,
     min_participants: int,
+    shown_countries: Collection[str] | None = None,
 ) -> dict:
     """Where a reader's ranking stands against the crowd, each eligible country and the ranker.
 
@@ -175,7 +186,9 @@ def reader_comparison(
     None when there is no such pair). Returns `crowd` (the reader vs the crowd's Borda order), `participants`
     (each participant's mean agreement with that order, NaN where undefined), `share_at_or_below` (share of
     participants agreeing no more than the reader), `countries` (country, n_participants, country_order,
-    agreement; only countries with at least `min_participants` participants on the prompt) and `ranker`.
+    agreement; only countries with at least `min_participants` participants on the prompt, and of those only
+    `shown_countries` when given: the ones `country_participants` leaves shown under the small-group rule) and
+    `ranker`.
     """
     crowd = parse_ranking(crowd_order)
     per_assessment = assessment_rankings(ranks)
@@ -192,7 +205,7 @@ def reader_comparison(
     rows = []
     for country, group in ranks.dropna(subset=["country"]).groupby("country"):
         n = group["annotator_id"].nunique()
-        if n < min_participants:
+        if n < min_participants or (shown_countries is not None and country not in shown_countries):
             continue
         order = borda_order(group[["assessment_id", "letter", "rank"]])
         rows.append(

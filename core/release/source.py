@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core import config
+from core import config, jsonline
 
 SNIFF_LINES = 5
 SNIFF_BYTES = 8192
@@ -40,6 +39,7 @@ class Record:
     line: int
     value: object = None
     error: str | None = None
+    code: str = "malformed_json"  # the reason code when `error` is set (core.jsonline.CODES)
 
 
 @dataclass
@@ -57,6 +57,10 @@ class InputFile:
     nonblank_lines: list[int] | None = None
     n_records: int | None = None  # non-blank lines of a local file
     blank_lines: int = 0
+    read_as: str | None = None  # the path actually read, relative to a local source (README `configs:`)
+    bom: bool = False  # the file starts with a UTF-8 byte-order mark (skipped on every reader path)
+    # Why the file must not reach pyarrow (a line that could crash it or that it reads differently), or None.
+    arrow_unsafe: str | None = None
 
 
 @dataclass
@@ -100,7 +104,7 @@ def _front_matter(directory: Path) -> dict:
 
     try:
         meta = yaml.safe_load(text[3:end])
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # a hostile README must not stop the build
         return {}
     return meta if isinstance(meta, dict) else {}
 
@@ -174,14 +178,45 @@ def open_release(source: Source) -> Release:
     if source.kind == "hf":
         return _open_hub_release(source)
     directory = Path(source.location)
+    declared = _declared_files(directory)
     files = {}
     for config_name, file_name in config.HF_CONFIGS.items():
-        path = directory / file_name
+        relative = declared.get(config_name, file_name)
+        path = directory / relative
         if not path.is_file():
             hint = " Generate it with: python -m core sample" if source.kind == "sample" else ""
-            raise SourceError(f"{file_name} is missing from {directory}.{hint}")
-        files[config_name] = _inspect_local_file(config_name, path)
+            where = f" (README configs: names {relative})" if relative != file_name else ""
+            raise SourceError(f"{file_name} is missing from {directory}{where}.{hint}")
+        item = _inspect_local_file(config_name, path)
+        item.file, item.read_as = file_name, relative
+        files[config_name] = item
     return Release(source=source, files=files)
+
+
+def _declared_files(directory: Path) -> dict[str, str]:
+    """The file each config's README `configs:` entry names (train split), relative to the directory.
+
+    The build reads exactly these files (and hashes them), so provenance is what was read. A config naming
+    several files, a glob or a path outside the directory is refused: the site reads one file per config.
+    """
+    out: dict[str, str] = {}
+    entries = _front_matter(directory).get("configs")
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or entry.get("config_name") not in config.HF_CONFIGS:
+            continue
+        name, files = entry["config_name"], entry.get("data_files")
+        if isinstance(files, list) and all(isinstance(f, dict) for f in files):
+            files = [f.get("path") for f in files if f.get("split", "train") == "train"]
+        elif isinstance(files, dict):
+            files = files.get("train")
+        paths = files if isinstance(files, list) else [files]
+        if len(paths) != 1 or not isinstance(paths[0], str):
+            raise SourceError(f"README configs: {name} must name exactly one train file (it names {files!r})")
+        path = paths[0]
+        if any(c in path for c in "*?[") or not (directory / path).resolve().is_relative_to(directory.resolve()):
+            raise SourceError(f"README configs: {name} names {path!r}, not one file inside {directory}")
+        out[name] = path
+    return out
 
 
 def _inspect_local_file(config_name: str, path: Path) -> InputFile:
@@ -192,33 +227,45 @@ def _inspect_local_file(config_name: str, path: Path) -> InputFile:
         raise SourceError(f"{name} is empty ({path})")
     if b"\x00" in data[:SNIFF_BYTES]:
         raise SourceError(f"{name} is not JSON Lines: it looks like a binary file ({path})")
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    nonblank = [i for i, line in enumerate(lines, start=1) if line.strip()]
-    head = [lines[i - 1] for i in nonblank[:SNIFF_LINES]]
-    if not any(_is_json_object(line) for line in head):
+    item = InputFile(config=config_name, file=name, path=path, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    lines = _scan(item, data)
+    head = [lines[i - 1] for i in (item.nonblank_lines or range(1, len(lines) + 1))[:SNIFF_LINES]]
+    if not any(_is_json_object(line, at_file_start=line is lines[0]) for line in head):
         preview = head[0][:60].decode("utf-8", errors="replace") if head else ""
         raise SourceError(
             f"{name} is not JSON Lines: none of its first {len(head)} lines is a JSON object "
             f"(first line starts {preview!r}) ({path})"
         )
-    return InputFile(
-        config=config_name,
-        file=name,
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        bytes=len(data),
-        nonblank_lines=None if len(nonblank) == len(lines) else nonblank,
-        n_records=len(nonblank),
-        blank_lines=len(lines) - len(nonblank),
+    return item
+
+
+def _scan(item: InputFile, data: bytes) -> list[bytes]:
+    """Blank lines, a leading BOM, and lines pyarrow must not see (too deep to parse safely, a mid-file BOM)."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    nonblank = [i for i, line in enumerate(lines, start=1) if line.strip()]
+    item.nonblank_lines = None if len(nonblank) == len(lines) else nonblank
+    item.n_records = len(nonblank)
+    item.blank_lines = len(lines) - len(nonblank)
+    item.bom = data.startswith(jsonline.BOM)
+    deep = next(iter(jsonline.deep_lines(data)), None)
+    stray_bom = (
+        next((i for i, line in enumerate(lines[1:], start=2) if line.startswith(jsonline.BOM)), None)
+        if b"\n" + jsonline.BOM in data
+        else None
     )
+    if deep is not None:
+        item.arrow_unsafe = f"line {deep} nests deeper than {jsonline.MAX_DEPTH} levels"
+    elif stray_bom is not None:
+        item.arrow_unsafe = f"line {stray_bom} starts with a byte-order mark"
+    return lines
 
 
-def _is_json_object(line: bytes) -> bool:
+def _is_json_object(line: bytes, at_file_start: bool = False) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
+        return isinstance(jsonline.loads(line, at_file_start=at_file_start), dict)
+    except jsonline.LineError:
         return False
 
 
@@ -320,10 +367,9 @@ def _load_dataset(release: Release, config_name: str):
         )
     directory = source.location
     with _offline():
-        if _front_matter(Path(directory)).get("configs"):
-            return datasets.load_dataset(directory, config_name, split="train", cache_dir=_cache_dir(item))
+        # Always the file open_release resolved and hashed (README `configs:` included), never a second lookup.
         return datasets.load_dataset(
-            directory, data_files={"train": item.file}, split="train", cache_dir=_cache_dir(item)
+            directory, data_files={"train": item.read_as or item.file}, split="train", cache_dir=_cache_dir(item)
         )
 
 
@@ -343,6 +389,12 @@ def _quiet_datasets():
 def iter_records(release: Release, config_name: str) -> Iterator[Record]:
     """Every line of one config's file as a Record, via load_dataset; line by line when that cannot be trusted."""
     item = release.files[config_name]
+    if item.path is None:  # a hub file: scanned like a local one before pyarrow reads it
+        _scan(item, _local_path(release, item).read_bytes())
+    if item.arrow_unsafe is not None:
+        # Checked on the bytes first: a line nested 10,000 deep crashes pyarrow outright (SIGSEGV).
+        yield from _read_by_hand(release, item, f"{item.arrow_unsafe}, so pyarrow was not used")
+        return
     try:
         with _quiet_datasets():
             dataset = _load_dataset(release, config_name)
@@ -406,17 +458,15 @@ def _local_path(release: Release, item: InputFile) -> Path:
 
 
 def _iter_lines(path: Path) -> Iterator[Record]:
-    """json.loads per non-blank line; undecodable or malformed lines become Records with an error."""
+    """core.jsonline per non-blank line; a line it refuses becomes a Record with the error and its reason code."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             try:
-                yield Record(line=number, value=json.loads(raw.decode("utf-8")))
-            except UnicodeDecodeError as exc:
-                yield Record(line=number, error=f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
-            except ValueError as exc:
-                yield Record(line=number, error=f"not valid JSON ({exc})")
+                yield Record(line=number, value=jsonline.loads(raw, at_file_start=number == 1))
+            except jsonline.LineError as exc:
+                yield Record(line=number, error=exc.detail, code=exc.code)
 
 
 # ---------------------------------------------------------------- the optional rubric file (openai/coval)

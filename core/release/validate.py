@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
+from core import jsonline
 from core.config import LETTERS
 from core.rankings.grammar import RankingError, parse_ranking, top_choice
 from core.release import vocab
@@ -23,7 +24,7 @@ MAX_DETAIL = 200
 # code -> (severity, plain description). `rejected` drops the record (row or assessment), `flagged` keeps it
 # and counts it, `info` only describes the data. docs/data-model.md ("Validation") mirrors this table.
 CHECKS: dict[str, tuple[str, str]] = {
-    "malformed_json": ("rejected", "The line is not valid JSON (or not UTF-8)."),
+    **{code: ("rejected", text) for code, text in jsonline.CODES.items()},
     "not_an_object": ("rejected", "The line is JSON but not an object."),
     "missing_key": ("rejected", "A required key is missing or null."),
     "wrong_type": ("rejected", "A required key has the wrong type (e.g. a number where text is expected)."),
@@ -72,10 +73,11 @@ CHECKS: dict[str, tuple[str, str]] = {
         "num_candidates, turns_user or turns_assistant disagree with the prompt in comparisons.jsonl.",
     ),
     "blank_lines": ("info", "Blank lines, skipped (not counted as input rows)."),
+    "utf8_bom": ("info", "The file starts with a UTF-8 byte-order mark; it is skipped on every reader path."),
     "loader_fallback": ("info", "load_dataset refused the file, so every line was read with json.loads instead."),
     "label_nfkc_normalised": ("info", "Labels changed by NFKC normalisation (Unicode bold letters made plain)."),
     "country_label_variant": ("info", "Country written in a variant form (e.g. 'UK') and mapped to its ISO code."),
-    "unexpected_key": ("info", "A key not in the documented release format; ignored."),
+    "unexpected_key": ("info", "Rows holding a value (not null) under a key not in the documented format; ignored."),
     "anchor_prompt": ("info", "The prompt seen by more than half of all participants."),
     "content_notice": ("info", "Prompts whose text matches the content-notice word list (responses hidden)."),
 }
@@ -403,10 +405,16 @@ def _extend(table: dict[str, list], **columns) -> None:
         values.extend(columns[column])
 
 
+def _unexpected(row: dict, expected) -> list[str]:
+    """Keys outside the documented format that hold a value in this row. pyarrow gives every row every key any
+    row has (null where absent), so counting present keys would count every row once one row had the key."""
+    return sorted(k for k in row.keys() - expected if row[k] is not None)
+
+
 def _start_row(record: Record) -> dict:
     """The record as an object; Reject for malformed JSON or a non-object."""
     if record.error is not None:
-        raise Reject("malformed_json", record.error)
+        raise Reject(record.code, record.error)
     if not isinstance(record.value, dict):
         raise Reject("not_an_object", f"value is {type(record.value).__name__}")
     return record.value
@@ -521,6 +529,8 @@ def validate_source(release: Release) -> Validated:
             blank_lines={item.file: item.blank_lines for item in release.files.values()},
         )
     for item in release.files.values():
+        if item.bom:
+            validated.report.add(item.file, "utf8_bom", 1, "the file starts with EF BB BF")
         if item.loader_notice:
             validated.report.add(item.file, "loader_fallback", None, item.loader_notice)
     return validated
@@ -571,7 +581,7 @@ def _comparisons(records: Iterable[Record], report: Report, tables: dict) -> tup
             report.add(COMPARISONS, exc.code, record.line, exc.detail)
             continue
         report.tally(COMPARISONS, "rows", accepted=True)
-        for key in sorted(set(row) - EXPECTED_KEYS[COMPARISONS]):
+        for key in _unexpected(row, EXPECTED_KEYS[COMPARISONS]):
             report.add(COMPARISONS, "unexpected_key", record.line, f"top-level key {key!r}")
         for role, _ in turns:
             if role not in vocab.MESSAGE_ROLES:
@@ -653,7 +663,7 @@ def _demographics(raw: dict, line: int, report: Report) -> dict:
         if known is not None and label not in known:
             report.add(ANNOTATORS, "unknown_demographic_label", line, f"{key}: {label!r}")
         out[column] = label if column != "ideal_model_behavior" else value
-    for key in sorted(set(raw) - set(vocab.DEMOGRAPHIC_KEYS)):
+    for key in _unexpected(raw, vocab.DEMOGRAPHIC_KEYS):
         report.add(ANNOTATORS, "unexpected_key", line, f"demographics key {key!r}")
     country_label = out["country_of_residence"]
     codes = vocab.country_codes(country_label) if country_label else None
@@ -698,7 +708,7 @@ def _annotators(
             report.add(ANNOTATORS, exc.code, record.line, exc.detail)
             continue
         report.tally(ANNOTATORS, "rows", accepted=True)
-        for key in sorted(set(row) - EXPECTED_KEYS[ANNOTATORS]):
+        for key in _unexpected(row, EXPECTED_KEYS[ANNOTATORS]):
             report.add(ANNOTATORS, "unexpected_key", record.line, f"top-level key {key!r}")
         columns = _demographics(raw_demographics, record.line, report)
         seen[annotator_id] = {"line": record.line, "raw": raw_demographics, "n_listed": 0}
@@ -808,7 +818,7 @@ def _merged(
             continue
         report.tally(MERGED, "rows", accepted=True)
         if not row.keys() <= expected_keys:
-            for key in sorted(set(row) - expected_keys):
+            for key in _unexpected(row, expected_keys):
                 report.add(MERGED, "unexpected_key", record.line, f"top-level key {key!r}")
         for code, detail in flags:
             report.add(MERGED, code, record.line, detail)

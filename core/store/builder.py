@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
+import fcntl
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +21,7 @@ from core.release.validate import validate_source
 from core.rubrics import store as rubric_store
 from core.sqlfiles import sql_folder
 from core.stats.build import build_aggregates
-from core.store.open import store_path
+from core.store.open import StoreError, store_path
 
 query = sql_folder(__file__)
 
@@ -73,7 +77,6 @@ def build(
     revision: str | None = None,
 ) -> BuildResult:
     """Load, validate and store a source, then ranker runs and statistics; replaces db_path only on success."""
-    import duckdb
 
     def say(fraction: float, message: str) -> None:
         if progress is not None:
@@ -93,7 +96,26 @@ def build(
     release = open_release(source)
     lap("open")
     target = Path(db_path) if db_path else store_path(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _check_room(target, sum(item.bytes for item in release.files.values()))
+    with build_lock(target):
+        swept = sweep_leftovers(target)
+        if swept:
+            say(0.02, f"removed {len(swept)} temporary files left by an interrupted build")
+        return _build_locked(source, release, target, bootstrap_b, seed, say, stages, lap)
+
+
+def _build_locked(
+    source: Source,
+    release: Release,
+    target: Path,
+    bootstrap_b: int,
+    seed: int,
+    say: Progress,
+    stages: dict[str, float],
+    lap: Callable[[str], None],
+) -> BuildResult:
+    """The build proper, under the target's lock: validate, write a temporary store, replace the target."""
+    import duckdb
 
     say(0.05, "reading and validating the release")
     validated = validate_source(release)
@@ -150,9 +172,14 @@ def build(
         con.close()
         con = None
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if con is not None:
             con.close()
+        if _write_failure(exc):
+            raise StoreError(
+                f"The store could not be written in {target.parent} ({_reason(exc)}). The previous store, if any, "
+                "is unchanged."
+            ) from exc
         raise
     finally:
         for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -170,6 +197,96 @@ def build(
         notices=list(release.notices),
         resolved_commit=release.resolved_commit,
     )
+
+
+# Free space wanted before a build starts: a store measured 2.6x its inputs (the sample: 4.6 MB of files, an
+# 11.8 MB store), plus room for DuckDB's write-ahead log and a margin.
+ROOM_FACTOR = 4
+ROOM_MARGIN = 64 * 2**20
+
+
+def _check_room(target: Path, input_bytes: int) -> None:
+    """Refuse early, in plain words, when the store's directory cannot be written or has too little free space."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=f"{target.name}.probe-", dir=target.parent) as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        raise StoreError(
+            f"The store cannot be written in {target.parent} ({_reason(exc)}). Choose another place with "
+            "--db or CA_BUILD_DIR, or make this one writable; nothing was built."
+        ) from exc
+    free = shutil.disk_usage(target.parent).free
+    need = input_bytes * ROOM_FACTOR + ROOM_MARGIN
+    if free < need:
+        raise StoreError(
+            f"Not enough free disk space in {target.parent}: {free / 2**20:,.0f} MB free, about "
+            f"{need / 2**20:,.0f} MB needed. Free some space and build again; nothing was built."
+        )
+
+
+@contextlib.contextmanager
+def build_lock(target: Path) -> Iterator[None]:
+    """At most one build per store file, across processes: a second one is refused with the holder's pid.
+
+    The lock file is removed when the build ends; a build that locked a file just being removed notices (its
+    inode is no longer the path's) and locks the new one instead, so two builds never both hold "the" lock.
+    """
+    lock_path = target.with_name(f"{target.name}.lock")
+    while True:
+        handle = lock_path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise StoreError(
+                f"Another build of {target} is running (process {holder}); this one stopped so neither is "
+                "lost. Wait for it to finish, then use or rebuild the store."
+            ) from None
+        try:
+            current = os.stat(lock_path).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(handle.fileno()).st_ino:
+            break
+        handle.close()
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)
+        handle.close()
+
+
+def sweep_leftovers(target: Path) -> list[Path]:
+    """Remove temporary files an interrupted build of `target` left (called under the lock, so none is live)."""
+    swept = []
+    for leftover in target.parent.glob(f"{target.name}.tmp-*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+            swept.append(leftover)
+    return swept
+
+
+def _write_failure(exc: BaseException) -> bool:
+    import duckdb
+
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+    return isinstance(exc, duckdb.IOException)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os.strerror(exc.errno)
+    return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
 
 
 def _ingest_runs(con, source: Source) -> list[dict]:
@@ -233,7 +350,9 @@ def _manifest(
     for notice in release.notices:
         manifest.setdefault("notice", notice)
     for item in release.files.values():
-        manifest[f"sha256:{item.file}"] = item.sha256
+        manifest[f"sha256:{item.file}"] = item.sha256  # of the file read (README `configs:` may name another)
+        if item.read_as and item.read_as != item.file:
+            manifest[f"read_as:{item.file}"] = item.read_as
     for name, n in table_rows.items():
         manifest[f"rows:{name}"] = str(n)
     return manifest

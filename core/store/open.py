@@ -46,6 +46,27 @@ def rebuild_command(path: Path, source_name: str | None = None) -> str:
     return command
 
 
+_SCHEMA_ERRORS = ("ParserException", "BinderException", "CatalogException", "ConversionException")
+
+
+def damage(exc: BaseException, path: Path | str, source_name: str | None = None) -> StoreError | None:
+    """A StoreError in plain words when a query failed because the store's blocks are damaged, else None.
+
+    The header and catalogue can be intact while data blocks are not (DuckDB then fails on the first query that
+    reads one, with a checksum error); a mistake in our own SQL is not damage and stays an error of ours.
+    """
+    import duckdb
+
+    if not isinstance(exc, duckdb.Error) or type(exc).__name__ in _SCHEMA_ERRORS:
+        return None
+    path = Path(path)
+    first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+    return StoreError(
+        f"The data store at {path} is damaged: part of it cannot be read ({first}). "
+        f"Build it again with: {rebuild_command(path, source_name)}"
+    )
+
+
 def open_store(path: Path | str, source_name: str | None = None):
     """Read-only connection to a built store; StoreError (with the rebuild command) when missing or unusable."""
     import duckdb

@@ -150,9 +150,19 @@ MALFORMED = {
     "annotators": [
         (b"not json at all <script>alert(1)</script>", "malformed_json"),
         (b'{"annotator_id": 5, "demographics": {}, "assessments": []}', "wrong_type"),
+        # depth 1,000 raised RecursionError; 10,000 crashed pyarrow (SIGSEGV): one rejected line each
+        (b'{"annotator_id": "deep", "demographics": ' + b"[" * 1_000 + b"]" * 1_000 + b"}", "json_too_deep"),
+        (b'{"annotator_id": "deeper", "demographics": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", "json_too_deep"),
+        (b'{"annotator_id": "surrogate", "demographics": {"gender": "\\ud800"}, "assessments": []}',
+         "json_lone_surrogate"),
+        (b'{"annotator_id": "twice", "annotator_id": "twice-2", "demographics": {}, "assessments": []}',
+         "json_duplicate_key"),
+        (b'\xef\xbb\xbf{"annotator_id": "bom-mid-file", "demographics": {}, "assessments": []}',
+         "json_bom_mid_file"),
     ],
     "merged_comparison_annotators": [
         (b'{"prompt_id": ', "malformed_json"),
+        (b'{"prompt_id": "p", "annotator_id": "\\udfff lone low surrogate"}', "json_lone_surrogate"),
     ],
 }
 BAD_RANKING = "A>>B>C"   # an assessment with this ranking is rejected (invalid_ranking.syntax)

@@ -205,16 +205,16 @@ def rank(at: AppTest, places: dict[str, int]) -> AppTest:
 def test_rank_it_yourself_planted_ranking(page):
     # Reader B>A>D>C against the crowd A>B>C>D: pairs AB and CD reversed -> 4/6. Participants: USA and KEN
     # agree fully (16), MEX reversed (0, 10), NLD B>A>D>C (4/6, 4): 14 of 30 at or below the reader.
-    # Countries with >= 10 on the prompt: USA (A>B>C>D) 4/6, MEX (D>C>B>A) 2/6. Ranker B>A>C>D: only CD differs.
+    # Countries with >= 10 on the prompt: USA (A>B>C>D) 4/6, MEX (D>C>B>A) 2/6; but KEN and NLD hide only 8 of the
+    # 30 together, so complementary suppression hides MEX too (total - USA - MEX would give 8). Ranker B>A>C>D.
     at = rank(page(prompt=ps.ANCHOR_PROMPT), {"A": 2, "B": 1, "C": 4, "D": 3})
     assert "Your ranking: B>A>D>C" in texts(at)
     assert at.metric[0].value == "67%"
     assert any(t.startswith("Crowd's order: A>B>C>D. 47% of participants") for t in texts(at))
     countries = next(d.value for d in at.dataframe if "country_order" in d.value.columns)
     got = dict(zip(countries["country"], countries["agreement"], strict=True))
-    assert got == pytest.approx({"USA": 4 / 6, "MEX": 2 / 6})
-    assert dict(zip(countries["country"], countries["country_order"], strict=True)) == {
-        "USA": "A>B>C>D", "MEX": "D>C>B>A"}
+    assert got == pytest.approx({"USA": 4 / 6})
+    assert dict(zip(countries["country"], countries["country_order"], strict=True)) == {"USA": "A>B>C>D"}
     assert any(t.startswith("Agreement with the Model Spec Ranker (B>A>C>D): 83%") for t in texts(at))
 
 
