@@ -1,12 +1,12 @@
 """Pure Plotly figure builders (no Streamlit): frames that went through core.privacy in, figures out."""
 from __future__ import annotations
 
-import html
 import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from components import inert
 from core import privacy
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
@@ -19,8 +19,8 @@ FONT = {"family": "Source Sans Pro, sans-serif", "size": 13}
 
 
 def label(text: object) -> str:
-    """Plotly renders a subset of HTML in labels: escape anything that came from data."""
-    return html.escape(str(text), quote=False)
+    """Plotly renders a subset of HTML in labels: escape anything that came from data (components.inert)."""
+    return inert.plotly(text)
 
 
 def wrapped(text: object, width: int = 26) -> str:

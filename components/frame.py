@@ -5,17 +5,16 @@ import re
 
 import streamlit as st
 
-from components import data
+from components import data, inert
 
 PAGE_FAILURE = ("This page could not be shown because of an error on our side. The other pages may still "
                 "work; reloading sometimes helps.")
 _HEX = re.compile(r"[0-9a-f]{6,64}")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
 def md_escape(text: object) -> str:
     """Backslash-escape Markdown so shipped labels (section titles) can sit inside our own sentences."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    return inert.md(text)
 
 
 def source_banner(info: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ from functools import cache
 import pandas as pd
 import pycountry
 
+from components import inert
 from core import config
 
 _FIELD_NAMES = {"country": "Country of residence", "age": "Age", "gender": "Gender", "education_level": "Education",
@@ -23,8 +24,9 @@ def country_name(iso3: str) -> str:
 
 
 def level_name(field: str, level: str) -> str:
-    """A group level as readers see it (country codes become names)."""
-    return country_name(level) if field == "country" else str(level)
+    """A group level as readers see it (country codes become names; invisible characters written out, so two
+    levels never look alike)."""
+    return country_name(level) if field == "country" else inert.visible(level)
 
 
 def with_names(df: pd.DataFrame) -> pd.DataFrame:

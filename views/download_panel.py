@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from components import data, labels, state
+from components import data, inert, labels, state
 from components.frame import lazy_expander
 from core import config, exports, privacy
 from core.reads import prompt_data as rp
@@ -127,7 +127,7 @@ def slice_panel(view: state.View) -> None:
         if view.run:
             sections = data.read(rp.section_choices, view.run, view.threshold)
             titles = dict(zip(sections["anchor"], sections["title"], strict=True))
-            anchor = st.selectbox(f"Spec section (relevance ≥ {view.threshold}, run {view.run})",
+            anchor = st.selectbox(f"Spec section (relevance ≥ {view.threshold}, run {inert.label(view.run)})",
                                   [None, *sections["anchor"]], key="slice:anchor",
                                   format_func=lambda a: "All sections" if a is None else titles.get(a, a))
         typed = st.text_input("Prompt id", key="slice:prompt", max_chars=state.MAX_VALUE_CHARS,

@@ -162,7 +162,7 @@ def validate_rubrics(records: Iterable[Record], report: Report) -> list[RubricRo
     for record in records:
         try:
             if record.error is not None:
-                raise Reject("malformed_json", record.error)
+                raise Reject(record.code, record.error)  # reason code of core.jsonline
             obj = record.value
             if not isinstance(obj, dict):
                 raise Reject("not_an_object", f"value is {type(obj).__name__}")
