@@ -389,8 +389,11 @@ def _quiet_datasets():
 def iter_records(release: Release, config_name: str) -> Iterator[Record]:
     """Every line of one config's file as a Record, via load_dataset; line by line when that cannot be trusted."""
     item = release.files[config_name]
-    if item.path is None:  # a hub file: scanned like a local one before pyarrow reads it
-        _scan(item, _local_path(release, item).read_bytes())
+    if item.path is None and config_name in config.HF_CONFIGS:
+        # A CA-1 hub file: fetched and scanned like a local one before pyarrow reads it. When it cannot be
+        # fetched here, load_dataset reads it as before (the site's build runs in a child process either way).
+        with contextlib.suppress(SourceError):
+            _scan(item, _local_path(release, item).read_bytes())
     if item.arrow_unsafe is not None:
         # Checked on the bytes first: a line nested 10,000 deep crashes pyarrow outright (SIGSEGV).
         yield from _read_by_hand(release, item, f"{item.arrow_unsafe}, so pyarrow was not used")
