@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the rubric join summary instead (conversation_rubrics.jsonl as read, and where its rows joined)",
     )
+    parser.add_argument(
+        "--crowd",
+        action="store_true",
+        help="the crowd's agreement with itself, overall and per group against everyone else (needs no ranker run; "
+        "groups under the small-group minimum are null with a reason)",
+    )
 
 
 def _number(value):
@@ -133,6 +139,13 @@ def run(args: argparse.Namespace) -> int:
         with con:
             rubrics = read_rubrics(con)
         print(json.dumps(rubrics, indent=2) if args.format == "json" else format_rubrics(rubrics))
+        return 0
+    if args.crowd:
+        from core.commands.stats_crowd import format_crowd, read_crowd
+
+        with con:
+            crowd_doc = read_crowd(con, args.block, args.metric)
+        print(json.dumps(crowd_doc, indent=2) if args.format == "json" else format_crowd(crowd_doc))
         return 0
     with con:
         try:

@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import pyarrow as pa
 
 from core import config
 from core.sqlfiles import sql_folder
 from core.stats.agreement import run_tables
+from core.stats.arrow import arrow_table
+from core.stats.crowd_build import build_crowd
 from core.stats.inputs import fetch_columns, load_coded
 from core.stats.prompts import prompt_tables
 
@@ -36,25 +37,13 @@ def _table_exists(con, name: str) -> bool:
     return bool(con.execute(query("agg_table_exists"), {"name": name}).fetchall()[0][0])
 
 
-def _arrow_column(values: np.ndarray) -> pa.Array:
-    # NaN in a float column and None in an object column both mean NULL.
-    if values.dtype.kind == "f":
-        return pa.array(values, mask=np.isnan(values))
-    # Lists, not object arrays: pyarrow would import pandas to convert those (half a second).
-    return pa.array(values.tolist()) if values.dtype == object else pa.array(values)
-
-
-def _arrow(table: Table) -> pa.Table:
-    return pa.table({k: _arrow_column(np.asarray(v)) for k, v in table.items()})
-
-
 def write_table(con, name: str, table: Table) -> None:
     """Append rows to one of the statistics tables created by agg_create_tables (name from NUMPY_TABLES)."""
     if name not in NUMPY_TABLES:
         raise KeyError(f"{name!r} is not a statistics table")
     if not table or len(next(iter(table.values()))) == 0:
         return
-    frame = _arrow(table)
+    frame = arrow_table(table)
     con.register("agg_frame", frame)
     try:
         con.execute(query(f"agg_insert_{name}"))
@@ -86,6 +75,7 @@ def build_aggregates(con, bootstrap_b: int, seed: int, progress: Callable[[str],
     say("statistics: per-prompt tables written")
 
     runs: list[str] = []
+    crowd_runs: list[tuple[str, dict, dict]] = []
     if all(_table_exists(con, t) for t in RANKER_TABLES):
         runs = [str(r) for r in fetch_columns(con, "agg_ranker_runs")["run_id"]]
     for run_id in runs:
@@ -94,5 +84,8 @@ def build_aggregates(con, bootstrap_b: int, seed: int, progress: Callable[[str],
         tables = run_tables(run_id, release, crowd, ranker, relevance, bootstrap_b, seed)
         for name, table in tables.items():
             write_table(con, name, table)
+        crowd_runs.append((run_id, ranker, relevance))
         say(f"statistics: run {run_id} written")
+    build_crowd(con, release, crowd_runs, bootstrap_b, seed)
+    say("statistics: crowd layer written")
     say(f"statistics: done in {time.perf_counter() - started:.2f} s")
