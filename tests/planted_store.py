@@ -118,3 +118,78 @@ def plant(con: duckdb.DuckDBPyConnection, *, n_people: int = 300, n_prompts: int
     overall = float((weight * q_prompt).sum() / weight.sum())
     return {"run_id": "planted-run" if with_run else None, "sections": truth, "overall": overall,
             "anchors": anchors, "n_assessments": len(assessments)}
+
+
+CROWD_COUNTRIES = {"USA": 0.85, "MEX": 0.62, "ZAF": 0.8, "NLD": 0.8, "GBR": 0.9}
+CROWD_FLAG_RATE = {"USA": 0.3, "MEX": 0.3, "ZAF": 0.7, "NLD": 0.3, "GBR": 0.3}
+CROWD_DIFFERS = {"Male": 0.2, "Female": 0.6}
+
+
+def plant_crowd(con: duckdb.DuckDBPyConnection, *, n_people: int = 400, n_prompts: int = 60, per_person: int = 15,
+                seed: int = 3) -> dict:
+    """Write release tables whose crowd structure is planted; return the expected value of every crowd measure.
+
+    Every prompt has a strict reference order. A participant from country c copies it with probability
+    CROWD_COUNTRIES[c], else ranks it exactly reversed; with about 100 rankings per prompt and every country's rate
+    above one half, the rest of the crowd always orders the prompt as the reference, so an assessment's agreement
+    with the crowd is 1 when copied and 0 when reversed, pairwise and top choice alike: its expected value is the
+    country's rate. The first five assessments of everyone are long form: one or more responses are flagged with
+    the country's CROWD_FLAG_RATE, and the personal ranking swaps the world ranking's first two with the gender's
+    CROWD_DIFFERS rate (pairwise agreement 5/6 when swapped, top choice 0).
+    """
+    rng = np.random.default_rng(seed)
+    countries = list(CROWD_COUNTRIES)
+    country = [countries[i] for i in rng.integers(0, len(countries), n_people)]
+    gender = [list(CROWD_DIFFERS)[i] for i in rng.integers(0, 2, n_people)]
+    reference = [PERMUTATIONS[i] for i in rng.integers(0, len(PERMUTATIONS), n_prompts)]
+    people = [f"c{i:04d}" for i in range(n_people)]
+    prompt_ids = [f"q{i:04d}" for i in range(n_prompts)]
+    assessments, ranks, truth_rows = [], [], []
+    for u, person in enumerate(people):
+        for k, p in enumerate(rng.choice(n_prompts, per_person, replace=False)):
+            q = CROWD_COUNTRIES[country[u]]
+            world = reference[p] if rng.random() < q else _reverse(reference[p])
+            personal, flags = None, None
+            if k < 5:
+                swap = rng.random() < CROWD_DIFFERS[gender[u]]
+                letters = world.split(">")
+                personal = ">".join([letters[1], letters[0], *letters[2:]]) if swap else world
+                flags = ("C" if rng.random() < CROWD_FLAG_RATE[country[u]] else "")
+            aid = len(assessments)
+            assessments.append((aid, prompt_ids[p], person, world, personal, personal is not None, flags))
+            truth_rows.append((u, q))
+            for block, ranking in (("world", world), ("personal", personal)):
+                if ranking:
+                    ranks += [(aid, block, x, r) for x, r in _ranks(ranking).items()]
+    cols = list(zip(*assessments))
+    tables = {
+        "annotators": pa.table({
+            "annotator_id": people, "country": country, "gender": gender, "age": ["25-34"] * n_people,
+            "education_level": ["Graduate degree"] * n_people, "generative_ai_usage": ["Never"] * n_people,
+            "ai_concern_level": ["Not sure / No answer"] * n_people}),
+        "prompts": pa.table({"prompt_id": prompt_ids}),
+        "assessments": pa.table({
+            "assessment_id": list(cols[0]), "prompt_id": list(cols[1]), "annotator_id": list(cols[2]),
+            "world_ranking": list(cols[3]), "personal_ranking": list(cols[4]),
+            "unacceptable_asked": list(cols[5]), "unacceptable_letters": list(cols[6])}),
+        "assessment_ranks": pa.table(dict(zip(["assessment_id", "block", "letter", "rank"], map(list, zip(*ranks))))),
+    }
+    for name, table in tables.items():
+        con.from_arrow(table).create(name)
+    rates = np.array([q for _, q in truth_rows])
+    who = np.array([u for u, _ in truth_rows])
+    in_country = {c: np.array([country[u] == c for u in who]) for c in countries}
+    long_form = np.array(cols[5])
+    flag_rate = np.array([CROWD_FLAG_RATE[country[u]] for u in who])
+    differs = np.array([CROWD_DIFFERS[gender[u]] for u in who])
+    in_gender = {g: np.array([gender[u] == g for u in who]) for g in CROWD_DIFFERS}
+    return {
+        "agreement": float(rates.mean()),
+        "agreement_country": {c: float(rates[m].mean()) for c, m in in_country.items()},
+        "agreement_rest": {c: float(rates[~m].mean()) for c, m in in_country.items()},
+        "flagged": float(flag_rate[long_form].mean()),
+        "flagged_country": {c: float(flag_rate[long_form & m].mean()) for c, m in in_country.items()},
+        "differs": float(differs[long_form].mean()),
+        "differs_gender": {g: float(differs[long_form & m].mean()) for g, m in in_gender.items()},
+        "personal_world_pairwise": float((1 - differs[long_form] / 6).mean()),
+    }
