@@ -1,7 +1,7 @@
 """Changelog: the Model Spec changes that followed the study, each with its evidence."""
 import streamlit as st
 
-from components import frame, state
+from components import crowd, state
 from core.changelog import entries as changelog
 from views import changelog_view
 
@@ -25,8 +25,17 @@ if log is not None:
         section = state.select_page_param("section", "Spec section", [ALL, *log.sections()], ALL,
                                           format_func=lambda a: "All sections" if a == ALL else titles.get(a, a))
     view = state.filter_controls()
+    st.subheader("What the crowd said", anchor=False)
     if view.run is None:
-        frame.no_ranker_run()
+        st.markdown("The evidence the release alone gives for any change: how much people agree with each other, "
+                    "and where countries part ways.")
+        row = crowd.headline(view, page="changelog")
+        crowd.countries(view, None if row is None else row["estimate"])
+        crowd.ranker_line()
+    else:
+        st.markdown("For the sections these changes touch: agreement with the ranker beside people's agreement with "
+                    "each other, on the same assessments.")
+        crowd.beside_ranker(view, anchors=tuple(log.sections()))
     st.caption("The ranker run, question, measure and relevance level above choose the evidence from this site's "
                "data shown under each entry.")
 

@@ -31,6 +31,26 @@ if methodology.is_file() and (box := frame.lazy_expander("The full methodology (
                                                         "open:methodology", icon=":material/description:")):
     box.markdown(methodology.read_text(encoding="utf-8"))  # our own document, not dataset text
 
+st.header("Agreement with each other (the crowd reference)")
+st.markdown("""
+- **Agreement with the rest of the crowd.** For one assessment of a prompt, combine every *other* participant's
+  ranking of that prompt (all of this participant's own assessments of it left out): each response gets the sum of
+  its mid-ranks (a tie shares the mean of the places it spans), and a smaller sum is a better place. The share of
+  response pairs ordered strictly by both that are ordered the same way; top choice compares single first choices.
+  Chance: 50% (pairs), 25% (first choice). On a prompt where people split evenly, leaving one's own ranking out tips
+  the rest against it, so such prompts read low.
+- **Groups against everyone else.** A group's estimate uses its members' assessments; everyone else's uses the
+  rest; the difference's 95% interval comes from the same participant resamples.
+- **Unacceptable flags.** Of the assessments where the question was asked, the share that flagged at least one
+  response. **For me against for everyone:** only on assessments with both rankings.
+""")
+
+st.header("How to produce a ranker run")
+ranker_doc = config.ROOT / "docs" / "ranker.md"
+if ranker_doc.is_file() and (box := frame.lazy_expander("The ranker reproduction (docs/ranker.md)", "open:ranker",
+                                                       icon=":material/description:")):
+    box.markdown(ranker_doc.read_text(encoding="utf-8"))  # our own document, not dataset text
+
 st.header("Small groups")
 rules = privacy.rules()
 st.markdown(f"""

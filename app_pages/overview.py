@@ -1,7 +1,7 @@
-"""Overview: who took part, how often they agreed with the Model Spec Ranker, and the sections at both ends."""
+"""Overview: who took part, how often they agree with each other and with the Model Spec Ranker, and where."""
 import streamlit as st
 
-from components import charts, data, frame, labels, quote, state
+from components import charts, crowd, data, frame, labels, quote, state
 from components.frame import md_escape
 from core import privacy
 from core.reads import figures
@@ -21,8 +21,10 @@ with st.container(horizontal=True):
         st.metric(title, f"{int(counts[key]):,}", border=True)
 
 view = state.filter_controls(("run", "block", "metric"))
+
 if view.run is None:
-    frame.no_ranker_run()
+    crowd.findings(view)
+    crowd.ranker_line()
 else:
     overall = data.read_shown(figures.agreement_overall, view.run, view.block, view.metric)
     st.subheader("Overall agreement")
@@ -37,6 +39,7 @@ else:
         sentence = privacy.estimate_sentence("Everyone in the study", row["estimate"], row["ci_low"], row["ci_high"],
                                              row["n_participants"])
         quote.quote_box(sentence, state.permalink("", pin=("run", "block", "metric")))
+        crowd.beside_ranker(view, sections=False)
     frame.how_computed(
         "For every assessment, the pairs of responses that both the participant and the ranker put in a strict "
         "order are compared (*pairwise*); *top choice* compares only single first choices. "
@@ -76,6 +79,11 @@ else:
     hidden = int(sections["suppressed"].sum())
     st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance."
                + (f" {hidden} section(s) not reported ({privacy.SUPPRESSED_TEXT})." if hidden else ""))
+
+if view.run is not None and (box := frame.lazy_expander(
+        "The crowd reference: how often people agree with each other", "open:crowd", icon=":material/groups:")):
+    with box:
+        crowd.findings(view)
 
 st.page_link("app_pages/people.py", label=f"Who took part: {labels.FIELDS['country'].lower()}, age, gender and more",
              icon=":material/public:")

@@ -1,7 +1,7 @@
 """People and countries: who took part, agreement by country and demographic group, where groups diverge."""
 import streamlit as st
 
-from components import charts, data, frame, labels, quote, state, tables
+from components import charts, crowd, data, frame, labels, quote, state, tables
 from core import exports, privacy
 from core.reads import figures
 
@@ -25,10 +25,22 @@ part = counts[counts["field"] == breakdown][["name", "n_participants", "reliabil
 tables.figure_with_table(charts.counts_figure(part, "name"), part, name=f"participants_by_{breakdown}",
                          caption=f"Participants — {labels.FIELDS[breakdown]}.", n_note="As answered in the intake survey.")
 
-st.header("Agreement by group")
 view = state.filter_controls(("run", "block", "metric"))
+st.header("Each group against everyone else")
+st.markdown("What the release alone says: for each country and group, how its members answered compared with "
+            "everyone else, with the difference's own 95% interval.")
+with st.container(horizontal=True):
+    finding = state.select_page_param("measure", "Finding", list(crowd.MEASURES), crowd.AGREEMENT,
+                                      format_func=lambda m: crowd.MEASURES[m][0])
+    compare = state.select_page_param("compare", "Groups", list(labels.FIELDS), "country",
+                                      format_func=lambda f: labels.FIELDS[f])
+crowd.groups_vs_rest(view, finding, compare)
+frame.how_computed(crowd.HOW + " A group's difference is its estimate minus that of everyone outside it, and its "
+                   "interval comes from the same participant resamples, so it accounts for both sides' uncertainty.")
+
+st.header("Agreement with the ranker by group")
 if view.run is None:
-    frame.no_ranker_run()
+    crowd.ranker_line()
 else:
     groups = labels.with_names(data.read_shown(figures.agreement_group, view.run, view.block, view.metric))
     overall = data.read(figures.agreement_overall, view.run, view.block, view.metric)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import charts, data, frame, labels, quote, state, tables
+from components import charts, crowd, data, frame, labels, quote, state, tables
 from core import config, exports, privacy
 from core.reads import figures
 
@@ -13,7 +13,11 @@ st.markdown("Each dot is how often participants ordered the responses the way th
             "has a rank range (e.g. rank 2–7); grey bands join runs of sections whose intervals overlap.")
 view = state.filter_controls(group_fields=tuple(labels.FIELDS))
 if view.run is None:
-    frame.no_ranker_run()
+    crowd.ranker_line()
+    st.subheader("Meanwhile: how often people agree with each other")
+    st.markdown("Sections need a ranker run's relevance grades; the release alone says how much people agree.")
+    crowd.by_question(view)
+    frame.how_computed(crowd.HOW)
 else:
     sections = data.read(figures.agreement_sections, view.run, view.block, view.metric, view.threshold)
     titles = dict(zip(sections["anchor"], sections["title"], strict=True))
@@ -42,6 +46,8 @@ else:
     frame.how_computed("A conversation counts for a section when the ranker graded its relevance to the section at "
                        "the chosen level (5 = highest, as in the study's Figure 1). Ranks are CI-aware: a section "
                        "ranks above another only when its whole 95% interval lies above the other's.")
+    st.subheader("Beside each section: how often people agree with each other", anchor=False)
+    crowd.beside_ranker(view)
 
     st.header("One section in depth")
     anchor = state.select_page_param("section", "Section", [None, *sections["anchor"]], None,

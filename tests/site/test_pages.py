@@ -86,6 +86,12 @@ def test_overview_names_the_highest_section_from_the_data(site, sample_db):
     assert highest and frame.md_escape(title) in highest[0]
 
 
+def sample_db_value(path) -> float:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT estimate FROM crowd_overall WHERE measure = 'agreement' AND block = 'world' "
+                           "AND metric = 'pairwise'").fetchone()[0]
+
+
 def test_overview_without_a_ranker_run_explains_how_to_make_one(site, sample_build_dir, tmp_path, monkeypatch):
     shutil.copy(sample_build_dir / "ca_sample.duckdb", tmp_path / "ca_sample.duckdb")
     con = duckdb.connect(str(tmp_path / "ca_sample.duckdb"))
@@ -95,8 +101,13 @@ def test_overview_without_a_ranker_run_explains_how_to_make_one(site, sample_bui
     st.cache_data.clear()
     at = site()
     healthy(at)
-    assert any("docs/ranker.md" in w.value for w in at.warning)
+    # One line says what a run would add; the crowd's own findings lead the page instead of a notice.
+    assert sum("docs/ranker.md" in m.value for m in at.markdown) == 1 and not at.warning
     assert "Agreement with the Model Spec Ranker" not in {m.label for m in at.metric}
+    headline = next(m for m in at.metric if m.label == "People agree with each other")
+    stored = sample_db_value(tmp_path / "ca_sample.duckdb")
+    assert headline.value == f"{100 * stored:.0f}%"
+    assert any(m.value.startswith("Across the ") and "countries" in m.value for m in at.markdown)
 
 
 def test_sections_deep_link_opens_the_section_with_its_quote(site, sample_db):
@@ -152,7 +163,8 @@ def test_people_country_view_and_its_quote(site, sample_db):
     healthy(at)
     sentence = next(t.value for t in at.text if t.value.startswith("Participants living in"))
     assert f"{int(big['n_participants']):,} participants" in sentence and privacy.pct(big["estimate"]) in sentence
-    assert f"country={big['level']}" in lazy.open_all(at).code[0].value
+    quoted = next(c.value for c in lazy.open_all(at).code if c.value.startswith("Participants living in"))
+    assert f"country={big['level']}" in quoted
     no_small_counts(at)
     hidden = shown[(shown["field"] == "country") & shown["suppressed"]]
     if not hidden.empty:
