@@ -57,6 +57,19 @@ def site(sample_build_dir, monkeypatch) -> Callable[..., AppTest]:
     return open_page
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Playwright) for the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 def pytest_collection_modifyitems(items):
     # The browser test needs Chromium; mark-based deselection stays available (-m "not browser").
     if not os.path.exists("/usr/bin/chromium"):

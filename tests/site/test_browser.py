@@ -5,7 +5,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from bench.server import streamlit_server
 from components import frame, nav
 from core import config
@@ -22,16 +21,6 @@ def server(sample_build_dir):
     env = {config.SOURCE_ENV: "sample", "CA_BUILD_DIR": str(sample_build_dir)}
     with streamlit_server(config.ROOT / "app.py", sample_build_dir / "streamlit.log", env=env) as running:
         yield running.base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -5,7 +5,6 @@ import shutil
 
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
 from components import frame, nav
 from core import config
 from tests.trust.support import build_store, streamlit_server
@@ -30,16 +29,6 @@ def server(tmp_path_factory):
         assert con.execute("SELECT count(*) FROM ranker_runs").fetchone()[0] == 0
     with streamlit_server(source, build_dir) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
