@@ -247,3 +247,33 @@ def test_json_nulls_are_json(sample_store):
     with open_store(db) as con:
         text = json.dumps(stats_crowd.read_crowd(con, "world", "pairwise"), allow_nan=False)
     assert '"reason": "fewer than 10 participants"' in text
+
+
+# ---- small groups: every crowd read, through its declared rule, on the sample ----
+
+def test_every_crowd_read_hides_small_groups(sample_store):
+    from core import privacy
+    from core.reads import crowd
+    from core.store import open_store
+    from core.stats.crowd import MEASURES
+
+    _, db = sample_store
+    with open_store(db) as con:
+        cur = con.cursor()
+        frames = [privacy.rule_of(crowd.groups).apply(crowd.groups(cur, m.name, m.block, m.metric)) for m in MEASURES]
+        frames.append(privacy.rule_of(crowd.overall_all).apply(crowd.overall_all(cur)))
+        frames += [privacy.rule_of(crowd.prompts).apply(crowd.prompts(cur, m, "world", "pairwise", d, 50))
+                   for m in ("agreement",) for d in (True, False)]
+        prompt_ids = [r[0] for r in con.execute("SELECT prompt_id FROM prompts LIMIT 40").fetchall()]
+        frames += [privacy.rule_of(crowd.country_vs_rest).apply(crowd.country_vs_rest(cur, p, "world"))
+                   for p in prompt_ids]
+        raw_rest = con.execute("SELECT min(rest_n_participants) FROM crowd_group").fetchone()[0]
+    shown_rows = 0
+    for df in frames:
+        visible = df[~df["suppressed"]]
+        assert (visible["n_participants"].astype(int) >= config.MIN_PARTICIPANTS).all()
+        for col in ("estimate", "share", "difference", "rest_estimate"):
+            if col in df:
+                assert df.loc[df["suppressed"], col].isna().all()
+        shown_rows += len(visible)
+    assert shown_rows > 50 and raw_rest >= 0
