@@ -38,8 +38,9 @@ def overall_all(cur: Cursor) -> pd.DataFrame:
 @privacy.declares(privacy.Rule(partition_cols=("field",), value_cols=ESTIMATE + DIFFERENCE))
 def groups(cur: Cursor, measure: str, block: str, metric: str) -> pd.DataFrame:
     """Every level of every group field against everyone else; levels partition each field's participants."""
-    return _df(cur, "site_crowd_group", measure=measure, block=block, metric=metric,
-               min_participants=config.MIN_PARTICIPANTS)
+    return _df(
+        cur, "site_crowd_group", measure=measure, block=block, metric=metric, min_participants=config.MIN_PARTICIPANTS
+    )
 
 
 @privacy.declares(privacy.Rule(value_cols=BESIDE_RANKER))
@@ -64,8 +65,9 @@ def prompt_measures(cur: Cursor, prompt_id: str) -> pd.DataFrame:
 @privacy.declares(privacy.Rule(partition_cols=("letter",), value_cols=("share", "rest_share")))
 def country_vs_rest(cur: Cursor, prompt_id: str, block: str) -> pd.DataFrame:
     """One prompt's first-choice shares per country beside everyone outside it; countries partition a letter."""
-    return _df(cur, "site_crowd_country_vs_rest", prompt_id=prompt_id, block=block,
-               min_participants=config.MIN_PARTICIPANTS)
+    return _df(
+        cur, "site_crowd_country_vs_rest", prompt_id=prompt_id, block=block, min_participants=config.MIN_PARTICIPANTS
+    )
 
 
 @privacy.declares(privacy.Rule(value_cols=("share",)))
