@@ -254,8 +254,8 @@ def test_json_nulls_are_json(sample_store):
 def test_every_crowd_read_hides_small_groups(sample_store):
     from core import privacy
     from core.reads import crowd
-    from core.store import open_store
     from core.stats.crowd import MEASURES
+    from core.store import open_store
 
     _, db = sample_store
     with open_store(db) as con:
