@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -146,8 +147,9 @@ def test_resolve_named_sources(tmp_path, monkeypatch):
 def test_auto_uses_the_hub_only_when_it_answers(monkeypatch):
     monkeypatch.setattr(source, "_probe_hub", lambda timeout: "the hub could not be reached within 3 s (URLError)")
     fallback = resolve_source("auto")
-    assert fallback.kind == "sample" and fallback.synthetic
-    assert "could not be reached" in fallback.reason and "sample" in fallback.reason
+    # Offline, the default is the synthetic release at the study's scale, generated on first use.
+    assert fallback.kind == "demo" and fallback.synthetic
+    assert "could not be reached" in fallback.reason and "synthetic demo" in fallback.reason
     monkeypatch.setattr(source, "_probe_hub", lambda timeout: None)
     hub = resolve_source("auto")
     assert hub.kind == "hf" and "answered" in hub.reason
@@ -229,3 +231,24 @@ def test_unreachable_hub_is_a_clear_source_error(monkeypatch):
     monkeypatch.setattr(huggingface_hub, "HfApi", _FakeHub(unreachable=True))
     with pytest.raises(SourceError, match=r"could not be reached .*ConnectError"):
         open_release(resolve_source("hf"))
+
+
+def test_the_demo_is_generated_once_and_labelled_synthetic(tmp_path, monkeypatch):
+    from core.synth import demo
+
+    calls = []
+    monkeypatch.setattr(config, "BUILD_DIR", tmp_path)
+
+    def fake_generate(scale, seed, out):  # the real generator takes seconds at full scale; its output is tested elsewhere
+        calls.append((scale, seed))
+        shutil.copytree(config.SAMPLE_DIR, out)
+
+    monkeypatch.setattr("core.synth.generate.generate", fake_generate)
+    source = resolve_source("demo")
+    assert source.synthetic and source.kind == "demo" and "synthetic" in source.label
+    messages = []
+    demo.ensure(Path(source.location), lambda f, m: messages.append(m))
+    demo.ensure(Path(source.location), lambda f, m: messages.append(m))
+    assert calls == [("full", demo.SEED)] and len(messages) == 1 and "study's scale" in messages[0]
+    assert (Path(source.location) / "comparisons.jsonl").is_file()
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]  # written aside, moved in whole

@@ -21,7 +21,7 @@ class SourceError(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """A resolved source: `kind` is hf, local or sample; `location` is the repo id or a directory."""
+    """A resolved source: `kind` is hf, local, demo or sample; `location` is the repo id or a directory."""
 
     name: str
     kind: str
@@ -123,17 +123,34 @@ def _is_synthetic(directory: Path) -> bool:
 
 
 def resolve_source(name: str | None = None, revision: str | None = None) -> Source:
-    """Turn `hf`, `sample`, `auto` or a directory path into a Source; `auto` prefers the hub when it answers."""
+    """Turn `hf`, `demo`, `sample`, `auto` or a directory path into a Source; `auto` prefers the hub, else the demo."""
     name = name or os.environ.get(config.SOURCE_ENV) or config.DEFAULT_SOURCE
     revision = revision or config.HF_REVISION
     if name == "auto":
         failure = _probe_hub(config.HF_PROBE_TIMEOUT_S)
         if failure is None:
             return _hf_source("auto", revision, "auto: the Hugging Face hub answered, so the real release is used")
-        sample = resolve_source("sample")
-        return Source(**{**sample.__dict__, "name": "auto", "reason": f"auto: {failure}; showing the synthetic sample"})
+        demo = resolve_source("demo")
+        return Source(
+            **{
+                **demo.__dict__,
+                "name": "auto",
+                "reason": f"auto: {failure}; showing the synthetic demo at the study's scale",
+            }
+        )
     if name == "hf":
         return _hf_source("hf", revision, "requested: the real release from the Hugging Face hub")
+    if name == "demo":
+        from core.synth import demo
+
+        return Source(
+            name="demo",
+            kind="demo",
+            location=str(demo.directory()),
+            label="synthetic demo at the study's scale (not real data)",
+            synthetic=True,
+            reason="requested: the full-scale synthetic release, generated on first use",
+        )
     if name == "sample":
         return Source(
             name="sample",
@@ -145,7 +162,7 @@ def resolve_source(name: str | None = None, revision: str | None = None) -> Sour
         )
     directory = Path(name).expanduser()
     if not directory.is_dir():
-        raise SourceError(f"source {name!r} is neither 'hf', 'sample', 'auto' nor an existing directory")
+        raise SourceError(f"source {name!r} is neither 'hf', 'demo', 'sample', 'auto' nor an existing directory")
     directory = directory.resolve()
     synthetic = _is_synthetic(directory)
     return Source(

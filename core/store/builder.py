@@ -93,6 +93,10 @@ def build(
 
     say(0.0, "resolving the source")
     source = source_name if isinstance(source_name, Source) else resolve_source(source_name, revision)
+    if source.kind == "demo":
+        from core.synth import demo
+
+        demo.ensure(Path(source.location), say)
     release = open_release(source)
     lap("open")
     target = Path(db_path) if db_path else store_path(source)

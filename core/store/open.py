@@ -20,7 +20,7 @@ class StoreError(Exception):
 
 
 def _slug(source: Source) -> str:
-    if source.kind in ("hf", "sample"):
+    if source.kind in ("hf", "sample", "demo"):
         return source.kind
     directory = Path(source.location)
     base = re.sub(r"[^a-z0-9]+", "-", directory.name.lower()).strip("-") or "local"
@@ -37,7 +37,7 @@ def store_path(source_name: str | Source) -> Path:
 def rebuild_command(path: Path, source_name: str | None = None) -> str:
     """The exact command that (re)builds the store at `path`."""
     if source_name is None:
-        match = re.fullmatch(r"ca_(hf|sample)\.duckdb", path.name)
+        match = re.fullmatch(r"ca_(hf|sample|demo)\.duckdb", path.name)
         source_name = match.group(1) if match else "SOURCE"
     command = f"python -m core build --source {source_name}"
     default = config.BUILD_DIR / f"ca_{source_name}.duckdb"
