@@ -141,12 +141,12 @@ def resolve_source(name: str | None = None, revision: str | None = None) -> Sour
     if name == "hf":
         return _hf_source("hf", revision, "requested: the real release from the Hugging Face hub")
     if name == "demo":
-        from core.synth import demo
+        from core.synth import demo as synthetic_demo
 
         return Source(
             name="demo",
             kind="demo",
-            location=str(demo.directory()),
+            location=str(synthetic_demo.directory()),
             label="synthetic demo at the study's scale (not real data)",
             synthetic=True,
             reason="requested: the full-scale synthetic release, generated on first use",
