@@ -26,7 +26,10 @@ for (const name of ['alert', 'confirm', 'prompt', 'print']) {
 
 def _source_rows(path) -> list[dict]:
     rows = []
+    planted = {line for lines in hostile.MALFORMED.values() for line, _check in lines}
     for raw in path.read_bytes().split(b"\n"):
+        if raw in planted:  # the malformed lines this test planted (some would crash json.loads itself)
+            continue
         try:
             value = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
