@@ -232,16 +232,16 @@ def test_a_corrupt_store_gives_a_plain_message_with_the_rebuild_command(site, tm
 
 
 def test_first_visit_without_a_store_builds_it_then_shows_the_page(site, tmp_path, monkeypatch):
-    from core import store
+    from core.store import child
 
-    real_build = store.build
+    real_start = child._start
     calls = []
 
-    def small_build(name, db_path=None, progress=None, **kwargs):
+    def recorded_start(name, path):  # the build runs in a child process (components/data.py)
         calls.append(name)
-        return real_build(name, db_path=db_path, bootstrap_b=10, progress=progress)
+        return real_start(name, path)
 
-    monkeypatch.setattr(store, "build", small_build)
+    monkeypatch.setattr(child, "_start", recorded_start)
     monkeypatch.setattr(config, "BUILD_DIR", tmp_path)
     st.cache_data.clear()
     st.cache_resource.clear()
