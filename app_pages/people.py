@@ -26,18 +26,8 @@ tables.figure_with_table(charts.counts_figure(part, "name"), part, name=f"partic
                          caption=f"Participants — {labels.FIELDS[breakdown]}.", n_note="As answered in the intake survey.")
 
 view = state.filter_controls(("run", "block", "metric"))
-st.header("Each group against everyone else")
-st.markdown("What the release alone says: for each country and group, how its members answered compared with "
-            "everyone else, with the difference's own 95% interval.")
-with st.container(horizontal=True):
-    finding = state.select_page_param("measure", "Finding", list(crowd.MEASURES), crowd.AGREEMENT,
-                                      format_func=lambda m: crowd.MEASURES[m][0])
-    compare = state.select_page_param("compare", "Groups", list(labels.FIELDS), "country",
-                                      format_func=lambda f: labels.FIELDS[f])
-crowd.groups_vs_rest(view, finding, compare)
-frame.how_computed(crowd.HOW + " A group's difference is its estimate minus that of everyone outside it, and its "
-                   "interval comes from the same participant resamples, so it accounts for both sides' uncertainty.")
-
+if view.run is None:  # the crowd's findings lead without a run; with one, they follow the ranker's
+    crowd.people_section(view)
 st.header("Agreement with the ranker by group")
 if view.run is None:
     crowd.ranker_line()
@@ -86,3 +76,6 @@ else:
     st.caption("Largest difference between two countries' first-choice shares (total-variation distance, 0–1), "
                "among countries with enough participants on the prompt.")
     tables.downloads(diverging, name="country_divergence", view_slug=exports.slug(view.block), filters=view.as_dict())
+
+if view.run is not None:
+    crowd.people_section(view)

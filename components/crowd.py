@@ -285,3 +285,18 @@ def findings(view: state.View) -> None:
     other_findings(view)
     st.page_link("app_pages/people.py", label="Each country and group against everyone else",
                  icon=":material/arrow_forward:")
+
+
+def people_section(view: state.View) -> None:
+    """People and countries: each group against everyone else on the finding chosen in the URL."""
+    st.header("Each group against everyone else")
+    st.markdown("What the release alone says: for each country and group, how its members answered compared with "
+                "everyone else, with the difference's own 95% interval.")
+    with st.container(horizontal=True):
+        finding = state.select_page_param("measure", "Finding", list(MEASURES), AGREEMENT,
+                                          format_func=lambda m: MEASURES[m][0])
+        compare = state.select_page_param("compare", "Groups", list(labels.FIELDS), "country",
+                                          format_func=lambda f: labels.FIELDS[f])
+    groups_vs_rest(view, finding, compare)
+    frame.how_computed(HOW + " A group's difference is its estimate minus that of everyone outside it, and its "
+                       "interval comes from the same participant resamples, so it accounts for both sides' uncertainty.")
