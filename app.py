@@ -35,5 +35,6 @@ reconnect.rerun_after_reconnect()
 st.divider()
 st.caption(
     "Data: OpenAI, *collective-alignment-1* (CA-1), CC BY 4.0. Agreement figures are computed by this site; "
-    "see Methodology for definitions and limitations. Groups of fewer than 10 participants are never shown."
+    "see Methodology for definitions and limitations. Figures from fewer than 10 participants are not reported "
+    "(a reliability rule: the release itself is public, row by row)."
 )

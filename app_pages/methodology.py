@@ -4,6 +4,7 @@ import streamlit as st
 from components import data, frame, inert
 from core import config, privacy, published
 from core.reads import figures
+from views import methodology_notes
 
 st.title("Methodology and limitations")
 
@@ -22,8 +23,8 @@ st.markdown(f"""
   (5 is the study's Figure 1).
 - **95% confidence intervals.** Percentile intervals from a cluster bootstrap: participants are resampled with
   replacement ({config.BOOTSTRAP_B:,} resamples by default, fixed seed), because one person's answers are not
-  independent of each other. Ranks are CI-aware: a section ranks above another only if its whole interval lies
-  above the other's; otherwise they share a tie group.
+  independent of each other; the two-way interval resamples the prompts too (below). Ranks are CI-aware: a section
+  ranks above another only if its whole interval lies above the other's, which gives each section a rank range.
 - **Contestedness** of a prompt is 1 − Kendall's W (tie-corrected): 0 when everyone ranked alike.
 """)
 methodology = config.ROOT / "docs" / "methodology.md"
@@ -51,15 +52,7 @@ if ranker_doc.is_file() and (box := frame.lazy_expander("The ranker reproduction
                                                        icon=":material/description:")):
     box.markdown(ranker_doc.read_text(encoding="utf-8"))  # our own document, not dataset text
 
-st.header("Small groups")
-rules = privacy.rules()
-st.markdown(f"""
-- A value computed from **{rules['suppressed_label']}** is never shown: not in a chart, table, sentence or download.
-- {config.MIN_PARTICIPANTS}–{config.LOW_RELIABILITY_BELOW - 1} participants: shown, marked **low reliability**.
-- **Complementary suppression:** {rules['complementary_suppression']}.
-- Counted in distinct participants, not assessments. Rule set version {rules['version']}; every download's manifest
-  records it.
-""")
+methodology_notes.small_groups_and_intervals()
 
 st.header("Ranker runs")
 runs = data.read(figures.ranker_runs)

@@ -1,9 +1,9 @@
 """Overview: who took part, how often they agree with each other and with the Model Spec Ranker, and where."""
 import streamlit as st
 
-from components import charts, crowd, data, frame, labels, quote, state
+from components import charts, crowd, data, frame, intervals, labels, quote, state
 from components.frame import md_escape
-from core import privacy
+from core import config, privacy
 from core.reads import figures
 
 st.title("Do people agree with the Model Spec?")
@@ -35,11 +35,13 @@ else:
         st.metric("Agreement with the Model Spec Ranker", privacy.pct(row["estimate"]),
                   help="Share of response pairs that participants ordered the same way as the ranker.")
         st.markdown(f"{privacy.ci_text(row['ci_low'], row['ci_high'])} · {int(row['n_participants']):,} "
-                    f"participants · {int(row['n_assessments']):,} assessments")
+                    f"participants · {int(row['n_assessments']):,} assessments · resampling the prompts too "
+                    f"(two-way): {privacy.ci_text(row['ci_low_2w'], row['ci_high_2w'])}")
         sentence = privacy.estimate_sentence("Everyone in the study", row["estimate"], row["ci_low"], row["ci_high"],
                                              row["n_participants"])
         quote.quote_box(sentence, state.permalink("", pin=("run", "block", "metric")))
         crowd.beside_ranker(view, sections=False)
+        intervals.matched_note(row, view.block)
     frame.how_computed(
         "For every assessment, the pairs of responses that both the participant and the ranker put in a strict "
         "order are compared (*pairwise*); *top choice* compares only single first choices. "
@@ -58,11 +60,14 @@ else:
                                               g["ci_low"], g["ci_high"], g["n_participants"]))
 
     sections = data.read_shown(figures.agreement_sections, view.run, view.block, view.metric, view.threshold)
-    highest, lowest = charts.tied_extremes(sections, "title")
+    # Two-way intervals (participants and prompts), and only sections resting on enough prompts to be ranked.
+    ranked = intervals.with_interval(sections, "two-way")
+    ranked = ranked[ranked["n_prompts"].fillna(0) >= config.MIN_PROMPTS]
+    highest, lowest = charts.tied_extremes(ranked, "title")
     st.subheader("Where the crowd and the spec agree most and least")
     if highest.empty:
         st.text("No section has enough participants at this relevance level to report.")
-    elif len(highest) == len(charts.shown(sections)):
+    elif len(highest) == len(charts.shown(ranked)):
         st.markdown("The 95% confidence intervals of all sections overlap: no section stands out from the others.")
     else:
         for name, rows in (("Highest agreement", highest), ("Lowest agreement", lowest)):
@@ -77,7 +82,8 @@ else:
             st.page_link("app_pages/sections.py", label=f"See {md_escape(top['title'])}", icon=":material/arrow_forward:",
                          query_params={"section": top["anchor"]})
     hidden = int(sections["suppressed"].sum())
-    st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance."
+    st.caption(f"Sections whose prompts the ranker graded {view.threshold} for relevance, resting on at least "
+               f"{config.MIN_PROMPTS} prompts; intervals resample participants and prompts."
                + (f" {hidden} section(s) not reported ({privacy.SUPPRESSED_TEXT})." if hidden else ""))
 
 if view.run is not None and (box := frame.lazy_expander(

@@ -1,14 +1,15 @@
 """People and countries: who took part, agreement by country and demographic group, where groups diverge."""
 import streamlit as st
 
-from components import charts, crowd, data, frame, labels, quote, state, tables
+from components import charts, crowd, data, frame, intervals, labels, quote, state, tables
 from core import exports, privacy
 from core.reads import figures
 
 st.title("People and countries")
 st.markdown("Who took part, and whether agreement with the Model Spec Ranker depends on where people live or who "
-            f"they are. Groups of {privacy.SUPPRESSED_TEXT} are not shown, and neither is any group whose size "
-            "could be worked out by subtracting the others from the total.")
+            f"they are. Figures from groups of {privacy.SUPPRESSED_TEXT} are not reported, nor any whose size could "
+            "be worked out by subtracting the others from the total: a reliability rule (the release itself is "
+            "public, row by row).")
 
 counts = labels.with_names(data.read_shown(figures.demographic_counts))
 st.header("Who took part")
@@ -32,20 +33,30 @@ st.header("Agreement with the ranker by group")
 if view.run is None:
     crowd.ranker_line()
 else:
+    interval = intervals.interval_control()
     groups = labels.with_names(data.read_shown(figures.agreement_group, view.run, view.block, view.metric))
+    groups = intervals.with_interval(groups, interval).assign(
+        no_value_share=lambda d: d["n_no_value"] / (d["n_assessments"] + d["n_no_value"]))
     overall = data.read(figures.agreement_overall, view.run, view.block, view.metric)
     reference = None if overall.empty else overall["estimate"].iloc[0]
     field = state.select_page_param("field", "Group by", list(labels.FIELDS), "country",
                                     format_func=lambda f: labels.FIELDS[f])
-    part = groups[groups["field"] == field][["name", "level", "estimate", "ci_low", "ci_high", "n_participants",
-                                             "n_assessments", "reliability", "suppressed"]]
+    part = groups[groups["field"] == field][["name", "level", "estimate", "ci_low", "ci_high", "diff_low",
+                                             "diff_high", "n_participants", "n_assessments", "n_prompts",
+                                             "no_value_share", "tied_pair_share", "reliability", "suppressed"]]
     tables.figure_with_table(charts.estimate_figure(part, "name", reference=reference), part,
                              name=f"agreement_by_{field}",
                              caption=f"Agreement with the ranker — {labels.FIELDS[field]}.",
-                             n_note="The dashed line is everyone together.", summary=charts.describe(part, "name"),
-                             view_slug=view.slug(), filters=view.as_dict())
-    frame.how_computed("Each group's estimate uses only its own participants' assessments; the 95% interval "
-                       "resamples those participants. Overlapping intervals: the data cannot tell the groups apart.")
+                             n_note="The dashed line is everyone together. " + intervals.EXPLAIN[interval]
+                                    + " diff_low–diff_high: the 95% interval of the group minus everyone else. "
+                                    "no_value_share: assessments with no strictly ordered pair (or no single first "
+                                    "choice), left out; tied_pair_share: response pairs skipped as tied.",
+                             summary=charts.describe(part, "name"),
+                             view_slug=exports.slug(view.slug(), interval), filters=view.as_dict())
+    frame.how_computed("Each group's estimate uses only its own participants' assessments. Whether a group differs "
+                       "is read from the interval of its difference from everyone else, not from overlapping "
+                       "intervals, and the list below controls for the number of groups compared. Ties change "
+                       "what is measured: groups that tie more often have more pairs left out.")
 
     shown = groups[~groups["suppressed"]]
     eligible = sorted(shown.loc[shown["field"] == "country", "level"])
@@ -58,15 +69,16 @@ else:
                                              row["estimate"], row["ci_low"], row["ci_high"], row["n_participants"])
         quote.quote_box(sentence, state.permalink("people", pin=("run", "block", "metric"), country=country))
 
-    st.header("Where groups differ most")
-    spread = (shown.groupby("field").agg(lowest=("estimate", "min"), highest=("estimate", "max"),
-                                         groups=("level", "count")).reset_index())
-    spread = spread[spread["groups"] >= 2].assign(difference=lambda d: d["highest"] - d["lowest"],
-                                                  field=lambda d: d["field"].map(labels.FIELDS))
-    st.dataframe(spread.sort_values("difference", ascending=False), hide_index=True,
-                 column_config=tables.column_config(spread))
-    st.caption("Gap between the highest and lowest agreement among the groups shown in each field (percentage "
-               "points); fields with fewer than two groups shown are left out.")
+    st.header("Groups that differ from everyone else")
+    compared = intervals.flag_differences(shown.assign(field_name=lambda d: d["field"].map(labels.FIELDS)))
+    differing = compared[compared["differs"]].assign(difference_low=lambda d: d["diff_low"],
+                                                     difference_high=lambda d: d["diff_high"])
+    differing = differing[["field_name", "name", "estimate", "difference_low", "difference_high", "q_value",
+                           "n_participants"]].sort_values("q_value")
+    st.dataframe(differing, hide_index=True, column_config=tables.column_config(differing))
+    st.caption(f"{len(differing)} of {len(compared)} groups shown differ from the rest of the participants. "
+               "difference_low–difference_high: 95% interval of the group minus everyone else. "
+               + intervals.bh_note(len(compared)))
     diverging = data.read_shown(figures.country_divergence, view.block, 200)
     diverging = diverging[~diverging["suppressed"]].head(10)  # never rank by a hidden value
     diverging = tables.with_prompt_links(diverging)

@@ -69,6 +69,11 @@ DEMOGRAPHIC_FIELDS = GROUP_FIELDS[1:]
 # Small-group rules live in core/privacy.py; these are the numbers it uses.
 MIN_PARTICIPANTS = 10
 LOW_RELIABILITY_BELOW = 30
+# A section or group whose figure rests on fewer prompts than this is not ranked and is quoted only with a warning.
+MIN_PROMPTS = 5
+# An anchor prompt is seen by at least this share of all participants and this many times the median prompt's.
+ANCHOR_MIN_SHARE = 0.5
+ANCHOR_MEDIAN_FACTOR = 5
 
 SOURCE_ENV = "CA_SOURCE"
 DEFAULT_SOURCE = "auto"

@@ -20,8 +20,41 @@ RELIABILITY_SUPPRESSED = "suppressed"
 RELIABILITY_LOW = "low reliability"
 RELIABILITY_OK = "ok"
 # Count columns blanked together with the estimate: showing them would reveal the small group's size.
-COUNT_COLUMNS = ("n_participants", "n_assessments", "n_prompts", "n_single_top", "n_first", "n", "n_countries_eligible")
-DEFAULT_VALUE_COLUMNS = ("estimate", "ci_low", "ci_high", "mean_agreement", "share")
+COUNT_COLUMNS = (
+    "n_participants",
+    "n_assessments",
+    "n_prompts",
+    "n_single_top",
+    "n_first",
+    "n",
+    "n_countries_eligible",
+    "n_no_value",
+    "n_matched",
+)
+DEFAULT_VALUE_COLUMNS = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "mean_agreement",
+    "share",
+    # Second intervals, differences and rates stored beside an estimate go with it (docs/methodology.md).
+    "ci_low_2w",
+    "ci_high_2w",
+    "diff_low",
+    "diff_high",
+    "p_diff",
+    "diff_low_2w",
+    "diff_high_2w",
+    "p_diff_2w",
+    "rank_best_2w",
+    "rank_worst_2w",
+    "tied_pair_share",
+    "anchor_share",
+    "matched_world",
+    "matched_personal",
+    "matched_diff_low",
+    "matched_diff_high",
+)
 
 
 def rules() -> dict[str, object]:

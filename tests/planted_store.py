@@ -23,19 +23,22 @@ def _reverse(ranking: str) -> str:
 
 def plant(con: duckdb.DuckDBPyConnection, *, n_people: int = 300, n_prompts: int = 120, per_person: int = 12,
           n_sections: int = 6, seed: int = 1, with_run: bool = True, all_tied_rate: float = 0.03,
-          other_graded: int = 2) -> dict:
+          other_graded: int = 2, prompt_effect: float = 0.0, rates: tuple[float, float] = (0.3, 0.85)) -> dict:
     """Write release and ranker tables into `con`; return the planted truth.
 
     Each prompt has a primary section (grade 5) whose planted rate q is the chance that a participant copies the
     ranker's strict ranking (agreement 1 on both metrics) rather than reversing it (agreement 0); each participant
     shifts q by a uniform ±0.15 (clustering). The true section value is the mean of q over the qualifying defined
-    assessments; an anchor prompt is seen by everyone.
+    assessments; an anchor prompt is seen by everyone. With `prompt_effect` > 0 each prompt's rate is its section's
+    plus a uniform ±prompt_effect draw: prompts are then a sample, and `section_rate` (the mean over prompts a new
+    study would draw) is the truth a two-way interval should cover, where the per-prompt truths are what a
+    participant-only interval covers.
     """
     rng = np.random.default_rng(seed)
     anchors = [f"section_{i:02d}" for i in range(n_sections)]
-    section_rate = np.linspace(0.3, 0.85, n_sections)
+    section_rate = np.linspace(*rates, n_sections)
     primary = rng.integers(0, n_sections, n_prompts)
-    q_prompt = section_rate[primary]
+    q_prompt = section_rate[primary] + (rng.uniform(-prompt_effect, prompt_effect, n_prompts) if prompt_effect else 0)
     ranker = [PERMUTATIONS[i] for i in rng.integers(0, len(PERMUTATIONS), n_prompts)]
     prompt_ids = [f"p{i:04d}" for i in range(n_prompts)]
     people = [f"u{i:04d}" for i in range(n_people)]
@@ -117,7 +120,8 @@ def plant(con: duckdb.DuckDBPyConnection, *, n_people: int = 300, n_prompts: int
             truth[(anchor, t)] = float((w * q_prompt).sum() / w.sum()) if w.sum() else None
     overall = float((weight * q_prompt).sum() / weight.sum())
     return {"run_id": "planted-run" if with_run else None, "sections": truth, "overall": overall,
-            "anchors": anchors, "n_assessments": len(assessments)}
+            "anchors": anchors, "n_assessments": len(assessments),
+            "section_rate": dict(zip(anchors, section_rate.tolist())), "anchor_prompt": prompt_ids[0]}
 
 
 CROWD_COUNTRIES = {"USA": 0.85, "MEX": 0.62, "ZAF": 0.8, "NLD": 0.8, "GBR": 0.9}

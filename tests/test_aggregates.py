@@ -295,11 +295,27 @@ def test_group_intervals_from_the_group_alone_equal_the_product_over_everyone():
     members[np.arange(people), 1 + rng.integers(0, 3, people)] = rng.random(people) < 0.9  # some unknown
     members[:, 3] *= np.arange(people) < 8  # a group of at most 8: some replicates draw none of it
     n_ass = cnt @ members
-    low, high = _intervals(num, cnt, n_ass, members, b, seed=5)
+    out = _intervals(num, cnt, n_ass, members, b, seed=5, overall_of=np.zeros(5, dtype=int))
+    low, high = out["low"], out["high"]
     w = bootstrap.resample_counts(people, b, 5)
     for r, m in itertools.product(range(5), range(4)):
         want = bootstrap.ratio_intervals(num[r:r + 1] * members[:, m], cnt[r:r + 1] * members[:, m], w)
         assert (low[r, m], high[r, m]) == (want[0][0], want[1][0]) or (n_ass[r, m] == 0 and np.isnan(low[r, m]))
+    # The difference of a group from everyone else, replicate by replicate, straight from the definition.
+    for r, m in itertools.product(range(5), range(1, 4)):
+        inside, outside = members[:, m], 1 - members[:, m]
+        group = (num[r] * inside) @ w / ((cnt[r] * inside) @ w)
+        rest = (num[r] * outside) @ w / ((cnt[r] * outside) @ w)
+        d = group - rest
+        d = d[np.isfinite(d)]
+        assert out["diff_low"][r, m] == pytest.approx(np.quantile(d, 0.025), abs=1e-12)
+        assert out["diff_high"][r, m] == pytest.approx(np.quantile(d, 0.975), abs=1e-12)
+        p = min(1.0, 2 * (1 + min((d <= 0).sum(), (d >= 0).sum())) / (1 + len(d)))
+        assert out["p_diff"][r, m] == pytest.approx(p)
+    # Rows of everyone compare with the overall row (row 0), which has no difference of its own.
+    everyone = num @ w / (cnt @ w)
+    assert np.isnan(out["diff_low"][0, 0])
+    assert out["diff_high"][3, 0] == pytest.approx(np.quantile(everyone[3] - everyone[0], 0.975), abs=1e-12)
 
 
 def test_stats_command_reads_the_stored_rows(planted):
@@ -308,7 +324,18 @@ def test_stats_command_reads_the_stored_rows(planted):
     assert doc["run"] == "planted-run" and len(doc["sections"]) == 20
     stored = one(con, "SELECT estimate, n_assessments FROM agreement_overall WHERE block='world' AND metric='top'")
     assert doc["overall"]["estimate"] == stored["estimate"]
-    assert set(doc["sections"][0]) == {"anchor", "estimate", "ci_low", "ci_high", "n_participants", "n_assessments"}
+    assert set(doc["sections"][0]) == {"anchor", "estimate", "ci_low", "ci_high", "n_participants", "n_assessments",
+                                       "n_prompts"}
+    two = read_stats(con, None, "world", "top", 4, "two-way")
+    stored = con.execute("SELECT anchor, ci_low, ci_high, ci_low_2w, ci_high_2w FROM agreement_section "
+                         "WHERE block='world' AND metric='top' AND threshold=4").fetchall()
+    by_anchor = {r[0]: r[1:] for r in stored}
+    for one_s, two_s in zip(doc["sections"], two["sections"], strict=True):
+        assert (one_s["ci_low"], one_s["ci_high"]) == by_anchor[one_s["anchor"]][:2]
+        assert (two_s["ci_low"], two_s["ci_high"]) == by_anchor[two_s["anchor"]][2:]
+    assert two["interval"] == "two-way" and doc["interval"] == "participants"
+    with pytest.raises(ValueError, match="interval"):
+        read_stats(con, None, "world", "top", 4, "prompts")
     assert [s["estimate"] for s in doc["sections"]] == sorted((s["estimate"] for s in doc["sections"]), reverse=True)
     with pytest.raises(ValueError, match="planted-run"):
         read_stats(con, "missing", "world", "top", 4)

@@ -277,20 +277,27 @@ def test_diff_rebuilds_both_texts_with_no_empty_or_repeated_segments(before, aft
 
 # --- evidence reads on a planted store ---------------------------------------------------------------------
 
+SECTION = ("(run_id, block, metric, threshold, anchor, estimate, ci_low, ci_high, n_participants, n_assessments, "
+           "n_prompts, rank, rank_best, rank_worst, tie_group)")
+GROUP = "(run_id, block, metric, threshold, anchor, field, level, estimate, ci_low, ci_high, n_participants, n_assessments)"
+
+
 @pytest.fixture()
 def evidence_db():
     con = duckdb.connect(":memory:")
     con.execute(query("agg_create_tables"))
     con.execute("CREATE TABLE prompts (prompt_id VARCHAR, first_user_text VARCHAR)")
     con.execute("CREATE TABLE section_relevance (run_id VARCHAR, prompt_id VARCHAR, anchor VARCHAR, grade INTEGER)")
-    con.executemany("INSERT INTO agreement_section VALUES ('r', 'world', 'pairwise', 5, ?, ?, ?, ?, ?, 99, 9, ?, 1, 3, "
-                    "1)",
+    con.executemany(f"INSERT INTO agreement_section {SECTION} VALUES ('r', 'world', 'pairwise', 5, ?, ?, ?, ?, ?, 99, "
+                    "9, ?, 1, 3, 1)",
                     [("sec_a", 0.8, 0.7, 0.9, 40, 1), ("sec_b", 0.6, 0.5, 0.7, 25, 2), ("sec_c", 0.5, 0.4, 0.6, 9, 3)])
-    con.execute("INSERT INTO agreement_section VALUES ('other', 'world', 'pairwise', 5, 'sec_a', 0.1, 0, 0.2, "
+    con.execute(f"INSERT INTO agreement_section {SECTION} VALUES ('other', 'world', 'pairwise', 5, 'sec_a', 0.1, 0, 0.2, "
                 "50, 99, 9, 1, 1, 1, 1)")
-    con.executemany("INSERT INTO agreement_section_group VALUES ('r', 'world', 'pairwise', 5, 'sec_a', 'country', ?, "
+    con.executemany(f"INSERT INTO agreement_section_group {GROUP} VALUES ('r', 'world', 'pairwise', 5, 'sec_a', "
+                    "'country', ?, "
                     "?, 0, 1, ?, 99)", [("USA", 0.9, 25), ("MEX", 0.7, 12), ("KEN", 0.5, 3)])
-    con.execute("INSERT INTO agreement_section_group VALUES ('r', 'world', 'pairwise', 5, 'sec_a', 'age', '18-24', "
+    con.execute(f"INSERT INTO agreement_section_group {GROUP} VALUES ('r', 'world', 'pairwise', 5, 'sec_a', 'age', "
+                "'18-24', "
                 "0.5, 0, 1, 40, 99)")
     con.executemany("INSERT INTO prompts VALUES (?, ?)", [("p1", "one"), ("p2", "two"), ("p3", "three")])
     con.executemany("INSERT INTO section_relevance VALUES ('r', ?, ?, ?)",

@@ -88,7 +88,13 @@ def test_rationales_can_be_left_out(con):
 def test_slices_under_ten_participants_are_refused(con, filters, n_participants):
     f = slices.SliceFilter(**filters)
     s = slices.summary(con, f)
-    assert s.n_participants == n_participants and not s.allowed
+    # Refused without any count: the row count of a country + one field slice is one person's answers.
+    assert (s.n_rows, s.n_participants, s.n_prompts) == (None, None, None) and not s.allowed
+    got = con.execute("SELECT count(DISTINCT a.annotator_id) FROM assessments a JOIN annotators p USING "
+                      "(annotator_id) WHERE (? IS NULL OR p.country = ?) AND (? IS NULL OR a.prompt_id = ?) "
+                      "AND (? IS NULL OR CASE ? WHEN 'gender' THEN p.gender WHEN 'age' THEN p.age END = ?)",
+                      [f.country, f.country, f.prompt_id, f.prompt_id, f.field, f.field, f.level]).fetchone()[0]
+    assert got == n_participants
     assert "fewer than 10 participants" in s.refused_reason
     with pytest.raises(slices.SliceRefused):
         slices.assessments(con, f)
@@ -158,3 +164,42 @@ def test_manifest_and_bundle(con):
         assert pd.read_parquet(io.BytesIO(z.read("ca1_agreement_section_full.parquet")))["suppressed"].tolist() == [
             False, True]
         assert "cite me" in z.read("README.txt").decode()
+
+
+def _stats_store():
+    """A store with one prompt seen by 40 people in the world block, of whom 6 also ranked for themselves."""
+    from core.stats.build import query as stats_query
+
+    db = duckdb.connect()
+    db.execute(stats_query("agg_create_tables"))
+    db.execute("CREATE TABLE prompts (prompt_id VARCHAR, first_user_text VARCHAR)")
+    db.execute("INSERT INTO prompts VALUES ('p1', 'hello'), ('p2', 'there')")
+    rows = [("p1", "world", 40, 40, 0.3, 6), ("p1", "personal", 6, 6, None, None),
+            ("p2", "world", 40, 40, 0.2, 25), ("p2", "personal", 25, 25, None, None)]
+    for prompt, block, n_ass, n_part, pw, n_pw in rows:
+        db.execute("INSERT INTO prompt_stats (prompt_id, block, n_assessments, n_participants, n_single_top, "
+                   "personal_world_divergence, n_personal_assessments) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [prompt, block, n_ass, n_part, n_part, pw, n_pw])
+    return db
+
+
+def test_personal_world_divergence_follows_the_participants_who_ranked_for_themselves():
+    df = slices.table(_stats_store(), "prompt_stats").set_index(["prompt_id", "block"])
+    # p1: 40 people in the world block, but the divergence comes from the 6 who also gave a personal ranking.
+    assert pd.isna(df.loc[("p1", "world"), "personal_world_divergence"])
+    assert pd.isna(df.loc[("p1", "world"), "n_personal_participants"])
+    assert df.loc[("p1", "world"), "n_participants"] == 40  # the world row itself stays
+    assert df.loc[("p2", "world"), "personal_world_divergence"] == pytest.approx(0.2)
+    assert df.loc[("p2", "world"), "n_personal_participants"] == 25
+
+
+def test_unacceptable_flags_count_the_participants_asked(con):
+    got = slices.table(con, "prompt_flags")
+    asked = dict(con.execute("SELECT prompt_id, count(DISTINCT annotator_id) FROM assessments "
+                             "WHERE unacceptable_asked AND unacceptable_letters IS NOT NULL GROUP BY ALL").fetchall())
+    shown = got[~got["suppressed"]]
+    assert len(shown) > 0
+    for _, r in shown.iterrows():
+        assert r["n_participants"] == asked[r["prompt_id"]]
+    everyone = dict(con.execute("SELECT prompt_id, n_participants FROM prompts").fetchall())
+    assert any(everyone[p] != n for p, n in asked.items())  # the two counts differ somewhere in this store

@@ -211,7 +211,10 @@ def _data_evidence(entry: Entry, evidence: Evidence, titles: dict[str, str],
         sentence = privacy.estimate_sentence(f"“{name}”", r["estimate"], r["ci_low"], r["ci_high"],
                                              r["n_participants"])
         st.text(sentence)
-        if not r["suppressed"]:
+        if not r["suppressed"] and pd.isna(r["rank"]):
+            st.caption(f"Not ranked: this figure rests on {int(r['n_prompts'])} relevant prompt(s), fewer than "
+                       f"{config.MIN_PROMPTS}, so it says little about the section's kind of conversation.")
+        elif not r["suppressed"]:
             st.caption(f"Ranked {int(r['rank'])} of {int(r['n_ranked'])} sections by agreement "
                        f"(between {int(r['rank_best'])} and {int(r['rank_worst'])} once the 95% CIs are "
                        f"considered) · {int(r['n_prompts'])} relevant prompts.")

@@ -141,9 +141,11 @@ def slice_panel(view: state.View) -> None:
                                 country=country, field=field if level else None, level=level, block=block,
                                 prompt_id=prompt_id, include_rationales=include)
     summary = data.read(_summary, chosen)
-    st.text(f"{summary.n_rows:,} assessments by {privacy.n_label(summary.n_participants)} "
-            f"on {summary.n_prompts:,} prompts." if summary.allowed else f"{summary.n_rows:,} assessments.")
-    if not summary.allowed:
+    if summary.allowed:
+        st.text(f"{summary.n_rows:,} assessments by {privacy.n_label(summary.n_participants)} "
+                f"on {summary.n_prompts:,} prompts.")
+    else:  # no counts: a refused slice's row count would itself reveal the small group's answers
+
         st.warning(summary.refused_reason, icon=":material/block:")
         return
     info = data.source_info()

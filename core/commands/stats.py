@@ -33,6 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=config.THRESHOLDS[0],
         help="minimum relevance grade for a section's prompts (default 5, as published)",
     )
+    parser.add_argument(
+        "--interval",
+        choices=INTERVALS,
+        default="participants",
+        help="which 95%% interval to print: resampling participants only (default, as before), or participants and "
+        "prompts (two-way: also the uncertainty from which prompts were asked; docs/methodology.md)",
+    )
     parser.add_argument("--format", choices=("json", "table"), default="json", help="output format")
     parser.add_argument(
         "--rubrics",
@@ -47,6 +54,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+INTERVALS = ("participants", "two-way")
+
+
+def _pick(record: dict, interval: str) -> dict:
+    """The record with ci_low / ci_high set to the chosen interval (the other pair dropped)."""
+    low, high = record.pop("ci_low_2w", None), record.pop("ci_high_2w", None)
+    if interval == "two-way":
+        record["ci_low"], record["ci_high"] = low, high
+    return record
+
+
 def _number(value):
     """JSON-safe number: NaN (no estimate) becomes null."""
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
@@ -57,8 +75,10 @@ def _records(cursor) -> list[dict]:
     return [{k: _number(v) for k, v in zip(names, row)} for row in cursor.fetchall()]
 
 
-def read_stats(con, run: str | None, block: str, metric: str, threshold: int) -> dict:
+def read_stats(con, run: str | None, block: str, metric: str, threshold: int, interval: str = "participants") -> dict:
     """The stored figures as the JSON document the command prints; ValueError when the run is unclear."""
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(INTERVALS)}")
     runs = [r["run_id"] for r in _records(con.execute(query("stats_runs")))]
     if run is None:
         if len(runs) != 1:
@@ -68,10 +88,12 @@ def read_stats(con, run: str | None, block: str, metric: str, threshold: int) ->
     elif run not in runs:
         raise ValueError(f"no run {run!r} in this store; runs: {', '.join(runs) or 'none'}")
     params = {"run_id": run, "block": block, "metric": metric}
-    overall = _records(con.execute(query("stats_overall"), params))
-    sections = _records(con.execute(query("stats_sections"), {**params, "threshold": threshold}))
-    empty = {"estimate": None, "ci_low": None, "ci_high": None, "n_participants": 0, "n_assessments": 0}
-    return {"run": run, "overall": overall[0] if overall else empty, "sections": sections}
+    overall = [_pick(r, interval) for r in _records(con.execute(query("stats_overall"), params))]
+    sections = [
+        _pick(r, interval) for r in _records(con.execute(query("stats_sections"), {**params, "threshold": threshold}))
+    ]
+    empty = {"estimate": None, "ci_low": None, "ci_high": None, "n_participants": 0, "n_assessments": 0, "n_prompts": 0}
+    return {"run": run, "interval": interval, "overall": overall[0] if overall else empty, "sections": sections}
 
 
 NO_RUBRICS = (
@@ -106,23 +128,27 @@ def _cell(value, digits: int = 4) -> str:
 
 def format_table(doc: dict, block: str, metric: str, threshold: int) -> str:
     """Plain-text table of the same figures."""
-    header = f"{'section':<44} {'estimate':>9} {'ci_low':>8} {'ci_high':>8} {'n_part':>7} {'n_assess':>9}"
+    header = (
+        f"{'section':<44} {'estimate':>9} {'ci_low':>8} {'ci_high':>8} {'n_part':>7} {'n_assess':>9} {'n_prompt':>8}"
+    )
     o = doc["overall"]
+    resampled = "participants and prompts" if doc.get("interval") == "two-way" else "participants"
     lines = [
         f"run {doc['run']} · block {block} · metric {metric} · sections at relevance ≥ {threshold}",
+        f"95% intervals resample {resampled}",
         NOTE,
         "",
         header,
         "-" * len(header),
         (
             f"{'(overall)':<44} {_cell(o['estimate']):>9} {_cell(o['ci_low']):>8} {_cell(o['ci_high']):>8} "
-            f"{o['n_participants']:>7} {o['n_assessments']:>9}"
+            f"{o['n_participants']:>7} {o['n_assessments']:>9} {_cell(o.get('n_prompts')):>8}"
         ),
     ]
     for s in doc["sections"]:
         lines.append(
             f"{s['anchor'][:44]:<44} {_cell(s['estimate']):>9} {_cell(s['ci_low']):>8} "
-            f"{_cell(s['ci_high']):>8} {s['n_participants']:>7} {s['n_assessments']:>9}"
+            f"{_cell(s['ci_high']):>8} {s['n_participants']:>7} {s['n_assessments']:>9} {_cell(s['n_prompts']):>8}"
         )
     return "\n".join(lines)
 
@@ -149,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with con:
         try:
-            doc = read_stats(con, args.run, args.block, args.metric, args.threshold)
+            doc = read_stats(con, args.run, args.block, args.metric, args.threshold, args.interval)
         except ValueError as exc:
             print(str(exc), file=sys.stderr)
             return 2

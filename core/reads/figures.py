@@ -39,9 +39,18 @@ def agreement_overall(cur: Cursor, run: str, block: str, metric: str) -> pd.Data
 
 
 @privacy.declares(privacy.Rule())
-def agreement_sections(cur: Cursor, run: str, block: str, metric: str, threshold: int) -> pd.DataFrame:
-    """Agreement per section, highest estimate first."""
-    return _df(cur, "site_agreement_sections", run=run, block=block, metric=metric, threshold=threshold)
+def agreement_sections(
+    cur: Cursor, run: str, block: str, metric: str, threshold: int, prompts: str = "all"
+) -> pd.DataFrame:
+    """Agreement per section, highest estimate first; prompts="without-anchor" leaves the anchor prompt out."""
+    name = "site_agreement_sections_without_anchor" if prompts == "without-anchor" else "site_agreement_sections"
+    return _df(cur, name, run=run, block=block, metric=metric, threshold=threshold)
+
+
+@privacy.declares(privacy.Rule(value_cols=()))
+def anchor_prompts(cur: Cursor) -> pd.DataFrame:
+    """The anchor prompt(s) every participant saw (n_participants is everyone, never a small group)."""
+    return _df(cur, "site_anchor_prompts")
 
 
 def spec_sections(cur: Cursor, run: str) -> pd.DataFrame:

@@ -46,6 +46,13 @@ BLOCK_COLUMNS = {
 }
 
 
+TWO_WAY = ("ci_low_2w", "ci_high_2w")
+RANKS_2W = ("rank_best_2w", "rank_worst_2w")
+DIFFS = ("diff_low", "diff_high", "p_diff")
+DIFFS_2W = ("diff_low_2w", "diff_high_2w", "p_diff_2w")
+MATCHED = ("tied_pair_share", "matched_world", "matched_personal", "matched_diff_low", "matched_diff_high")
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """A site table offered for download and how the small-group rules apply to it."""
@@ -58,6 +65,8 @@ class TableSpec:
     numeric_values: tuple[str, ...] = ()  # blanked with the row
     text_values: tuple[str, ...] = ()  # values from participants that are text (e.g. a crowd order)
     partition_cols: tuple[str, ...] | None = None  # see core.privacy.apply
+    # (value, count) pairs: a value computed from fewer people than the row's n_cols is hidden on its own count
+    own_counts: tuple[tuple[str, str], ...] = ()
 
 
 TABLES: dict[str, TableSpec] = {
@@ -69,7 +78,7 @@ TABLES: dict[str, TableSpec] = {
             "Crowd-vs-ranker agreement over all prompts.",
             ("run", "block", "metric"),
             ("n_participants",),
-            ("estimate", "ci_low", "ci_high"),
+            ("estimate", "ci_low", "ci_high", *TWO_WAY, *MATCHED),
         ),
         TableSpec(
             "agreement_section",
@@ -77,7 +86,20 @@ TABLES: dict[str, TableSpec] = {
             "Agreement per section at each relevance threshold.",
             ("run", "block", "metric", "threshold"),
             ("n_participants",),
-            ("estimate", "ci_low", "ci_high", "rank", "rank_best", "rank_worst", "tie_group"),
+            (
+                "estimate",
+                "ci_low",
+                "ci_high",
+                "rank",
+                "rank_best",
+                "rank_worst",
+                "tie_group",
+                *TWO_WAY,
+                *RANKS_2W,
+                *DIFFS,
+                *DIFFS_2W,
+                "anchor_share",
+            ),
         ),
         TableSpec(
             "agreement_group",
@@ -85,7 +107,7 @@ TABLES: dict[str, TableSpec] = {
             "Agreement per country and demographic group.",
             ("run", "block", "metric", "field"),
             ("n_participants",),
-            ("estimate", "ci_low", "ci_high"),
+            ("estimate", "ci_low", "ci_high", *TWO_WAY, *DIFFS, *DIFFS_2W, "tied_pair_share"),
             partition_cols=("run_id", "block", "metric", "field"),
         ),
         TableSpec(
@@ -94,8 +116,16 @@ TABLES: dict[str, TableSpec] = {
             "Agreement per section for each country and demographic group.",
             ("run", "block", "metric", "threshold", "field"),
             ("n_participants",),
-            ("estimate", "ci_low", "ci_high"),
+            ("estimate", "ci_low", "ci_high", *DIFFS),
             partition_cols=("run_id", "block", "metric", "threshold", "anchor", "field"),
+        ),
+        TableSpec(
+            "agreement_without_anchor",
+            "Agreement without the anchor prompt",
+            "Overall, per group and per section, leaving out the prompt every participant saw.",
+            ("run", "block", "metric"),
+            ("n_participants",),
+            ("estimate", "ci_low", "ci_high", *TWO_WAY, "rank_best", "rank_worst", *RANKS_2W),
         ),
         TableSpec(
             "prompt_stats",
@@ -116,6 +146,8 @@ TABLES: dict[str, TableSpec] = {
                 "personal_world_divergence",
             ),
             ("crowd_order", "country_divergence_pair"),
+            # The world row's divergence comes from the participants who also ranked for themselves.
+            own_counts=(("personal_world_divergence", "n_personal_participants"),),
         ),
         TableSpec(
             "prompt_first_choice",
@@ -197,6 +229,14 @@ def suppress(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     for col in spec.text_values:
         out[col] = out[col].astype("object")
         out.loc[hidden, col] = None
+    for value, count in spec.own_counts:
+        if value in out.columns and count in out.columns:
+            n = pd.to_numeric(out[count], errors="coerce")
+            few = hidden | n.isna() | (n < privacy.MIN_PARTICIPANTS)
+            out[value] = pd.to_numeric(out[value], errors="coerce").astype("float64")
+            out.loc[few, value] = float("nan")
+            out[count] = n.astype("Int64")
+            out.loc[few, count] = pd.NA
     return out.drop(columns=basis)
 
 
@@ -283,11 +323,11 @@ class SliceFilter:
 
 @dataclass
 class SliceSummary:
-    """How big a slice is, and whether it may be downloaded."""
+    """How big a slice is, and whether it may be downloaded; a refused slice carries no counts (None)."""
 
-    n_rows: int
-    n_participants: int
-    n_prompts: int
+    n_rows: int | None
+    n_participants: int | None
+    n_prompts: int | None
     refused_reason: str | None = field(default=None)
 
     @property
@@ -308,6 +348,9 @@ def summary(cur, f: SliceFilter) -> SliceSummary:
             "Widen the filters (fewer conditions) to reach at least "
             f"{privacy.MIN_PARTICIPANTS} participants."
         )
+    if n_rows and reason is not None:
+        # A refused slice's counts would be its own small-group figures (country + one field = one person's rows).
+        return SliceSummary(None, None, None, reason)
     return SliceSummary(n_rows, n_part, n_prompts, reason)
 
 

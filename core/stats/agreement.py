@@ -8,8 +8,8 @@ import numpy as np
 
 from core import config
 from core.rankings import metrics
-from core.stats import bootstrap
-from core.stats.bootstrap import ratio_intervals, resample_counts
+from core.stats import bootstrap, variants
+from core.stats.bootstrap import resample_counts
 from core.stats.inputs import CodedAssessments
 
 THRESHOLDS = config.THRESHOLDS
@@ -97,23 +97,50 @@ def _ordered_sums(base: np.ndarray, members: np.ndarray) -> np.ndarray:
     return out.T
 
 
-def _intervals(num: np.ndarray, cnt: np.ndarray, n_ass: np.ndarray, members: np.ndarray, b: int, seed: int):
-    """(low, high) per (base row, mask) with assessments; NaN elsewhere."""
-    low, high = np.full(n_ass.shape, np.nan), np.full(n_ass.shape, np.nan)
+def _intervals(num, cnt, n_ass, members, b: int, seed: int, overall_of: np.ndarray) -> dict[str, np.ndarray]:
+    """Participant bootstrap per (base row, mask) with assessments (NaN elsewhere): low, high, and the difference
+    with its interval and p-value (diff_low, diff_high, p_diff): a group against the rest of the study on the same
+    base row, a base row of everyone against its combo's overall row (`overall_of`: that row per base row).
+    """
+    out = {k: np.full(n_ass.shape, np.nan) for k in ("low", "high", "diff_low", "diff_high", "p_diff")}
+    weights = resample_counts(num.shape[1], b, seed)
+    out["weights"] = weights
     masks, rows = np.nonzero(n_ass.T > 0)  # mask-major
     if len(rows) == 0:
-        return low, high
-    weights = resample_counts(num.shape[1], b, seed)
+        out["tot_num"] = out["tot_cnt"] = np.zeros((len(num), b))
+        return out
+    snum, scnt = bootstrap.scaled_integers(num), bootstrap.scaled_integers(cnt)
+    # Everyone's replicate sums of every base row: the totals a group is compared against.
+    tot_num, tot_cnt = np.zeros((len(num), b)), np.zeros((len(num), b))
+    step = max(1, bootstrap.CELLS // max(num.shape[1], 1))
+    for i in range(0, len(num), step):
+        tot_num[i : i + step] = bootstrap.resampled_sums(snum[i : i + step], weights)
+        tot_cnt[i : i + step] = bootstrap.resampled_sums(scnt[i : i + step], weights)
+    everyone = bootstrap.ratios(tot_num, tot_cnt)
+    out["tot_num"], out["tot_cnt"] = tot_num, tot_cnt
     for mask in np.unique(masks):
+        at = rows[masks == mask]
+        if mask == 0:
+            out["low"][at, 0], out["high"][at, 0] = bootstrap.percentile_interval(everyone[at])
+            versus = at[overall_of[at] != at]
+            d = bootstrap.difference_summary(everyone[versus], everyone[overall_of[versus]])
+            out["diff_low"][versus, 0], out["diff_high"][versus, 0], out["p_diff"][versus, 0] = d
+            continue
         # The resampled sums are exact integers in any order, so an estimate inside a group needs only the group's
         # participants: the others contribute zeros.
-        at, who = rows[masks == mask], np.flatnonzero(members[:, mask])
+        who = np.flatnonzero(members[:, mask])
         step = max(64, bootstrap.CELLS // max(len(who), 1))  # estimates per block, bounding it at CELLS cells
         for i in range(0, len(at), step):
             r = at[i : i + step]
             pick = np.ix_(r, who)
-            low[r, mask], high[r, mask] = ratio_intervals(num[pick], cnt[pick], weights[who])
-    return low, high
+            g_num = bootstrap.resampled_sums(snum[pick], weights[who])
+            g_cnt = bootstrap.resampled_sums(scnt[pick], weights[who])
+            group = bootstrap.ratios(g_num, g_cnt)
+            out["low"][r, mask], out["high"][r, mask] = bootstrap.percentile_interval(group)
+            rest = bootstrap.ratios(tot_num[r] - g_num, tot_cnt[r] - g_cnt)
+            d = bootstrap.difference_summary(group, rest)
+            out["diff_low"][r, mask], out["diff_high"][r, mask], out["p_diff"][r, mask] = d
+    return out
 
 
 def _section_ranks(est, low, high, eligible):
@@ -194,10 +221,15 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
     )
     row, st_assessment = _assessments_of(st_prompt, release)
     st_cell = st_id[row] * n_people + release.participant[st_assessment]
+    sections = np.zeros((layout.n_st, n_prompts))
+    sections[st_id, st_prompt] = 1
+    members = _masks(release, layout)
+    anchor_prompt = variants.anchor_prompts(release)
 
     at_assessment = ranker_ranks[release.prompt]
     values: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     n_prompts_st: list[np.ndarray] = []
+    presence: list[np.ndarray] = []
     num_rows: list[np.ndarray] = []
     cnt_rows: list[np.ndarray] = []
     for block, metric in COMBOS:
@@ -205,6 +237,7 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
         values[(block, metric)] = (value, defined)
         per_prompt = np.bincount(release.prompt, weights=defined, minlength=n_prompts) > 0
         n_prompts_st.append(np.bincount(st_id, weights=per_prompt[st_prompt], minlength=layout.n_st))
+        presence.append(variants.prompt_presence(release, defined, members))
         # Base rows per participant, each summed over its assessments in the order it always was.
         for out_rows, weight in ((num_rows, value * defined), (cnt_rows, defined.astype(float))):
             out_rows.append(np.bincount(release.participant, weights=weight, minlength=n_people))
@@ -214,14 +247,22 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
                 )
             )
     num, cnt = np.array(num_rows), np.array(cnt_rows)
-    members = _masks(release, layout)
     # Whole-number totals are exact in any order; only the sums of values depend on it.
     n_ass = (cnt @ members).reshape(layout.shape)
     n_part = ((cnt > 0) @ members).astype(np.int64).reshape(layout.shape)
     estimate = np.divide(
         _ordered_sums(num, members).reshape(layout.shape), n_ass, out=np.full(layout.shape, np.nan), where=n_ass > 0
     )
-    low, high = (x.reshape(layout.shape) for x in _intervals(num, cnt, n_ass.reshape(len(num), -1), members, b, seed))
+    per_combo = 1 + layout.n_st
+    overall_of = np.arange(len(num)) // per_combo * per_combo
+    raw = _intervals(num, cnt, n_ass.reshape(len(num), -1), members, b, seed, overall_of)
+    boot = {k: raw[k].reshape(layout.shape) for k in ("low", "high", "diff_low", "diff_high", "p_diff")}
+    low, high = boot["low"], boot["high"]
+    sums = [
+        (raw["tot_num"][c * per_combo : (c + 1) * per_combo], raw["tot_cnt"][c * per_combo : (c + 1) * per_combo])
+        for c in range(len(COMBOS))
+    ]
+    two_way = variants.two_way(values, release, members, sections, anchor_prompt, raw["weights"], sums, seed)
 
     out: dict[str, list[dict]] = {
         k: []
@@ -231,6 +272,7 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
             "agreement_group",
             "agreement_section_group",
             "participant_agreement",
+            "agreement_without_anchor",
         )
     }
     n_sections = len(anchors)
@@ -244,10 +286,26 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
             "n_assessments": n_ass[c, r, m].astype(np.int64),
         }
 
+    def diff(c: int, r: np.ndarray, m: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: boot[k][c, r, m] for k in ("diff_low", "diff_high", "p_diff")}
+
     for c, (block, metric) in enumerate(COMBOS):
         head = {"run_id": run_id, "block": block, "metric": metric}
+        tw = two_way["all"][c]
+        rates = variants.tie_rates(release, block, at_assessment, values[(block, metric)][1], members)
+        n_prompts_mask = presence[c].sum(axis=0)
         overall = np.flatnonzero(n_ass[c, :1, 0] > 0)
-        out["agreement_overall"].append({**_constant(head, len(overall)), **stats(c, overall, overall)})
+        out["agreement_overall"].append(
+            {
+                **_constant(head, len(overall)),
+                **stats(c, overall, overall),
+                "ci_low_2w": tw["mask_low"][overall],
+                "ci_high_2w": tw["mask_high"][overall],
+                "n_prompts": n_prompts_mask[overall].astype(np.int64),
+                **{k: v[overall] for k, v in rates.items()},
+                **variants.matched_world(values, release, block, metric, b, seed, len(overall)),
+            }
+        )
 
         level = np.flatnonzero(n_ass[c, 0, 1:] > 0)
         out["agreement_group"].append(
@@ -256,25 +314,53 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
                 "field": layout.field_of_level[level],
                 "level": layout.level_name[level],
                 **stats(c, np.zeros_like(level), 1 + level),
+                **diff(c, np.zeros_like(level), 1 + level),
+                "ci_low_2w": tw["mask_low"][1 + level],
+                "ci_high_2w": tw["mask_high"][1 + level],
+                "diff_low_2w": tw["diff_low"][1 + level],
+                "diff_high_2w": tw["diff_high"][1 + level],
+                "p_diff_2w": tw["p_diff"][1 + level],
+                "n_prompts": n_prompts_mask[1 + level].astype(np.int64),
+                **{k: v[1 + level] for k, v in rates.items()},
             }
         )
+        prompts_by_cell = sections @ presence[c]
+        per_prompt_cnt = np.bincount(release.prompt, weights=values[(block, metric)][1], minlength=n_prompts)
 
         for t_idx, threshold in enumerate(THRESHOLDS):
             st = t_idx * n_sections + np.arange(n_sections)
             r = 1 + st
-            eligible = (n_part[c, r, 0] >= config.MIN_PARTICIPANTS) & np.isfinite(estimate[c, r, 0])
+            n_prompts_s = n_prompts_st[c][st]
+            eligible = (
+                (n_part[c, r, 0] >= config.MIN_PARTICIPANTS)
+                & (n_prompts_s >= config.MIN_PROMPTS)
+                & np.isfinite(estimate[c, r, 0])
+            )
             rank, best, worst, tie = _section_ranks(estimate[c, r, 0], low[c, r, 0], high[c, r, 0], eligible)
+            _, best2, worst2, _ = _section_ranks(
+                estimate[c, r, 0], tw["section_low"][st], tw["section_high"][st], eligible
+            )
             shown = n_ass[c, r, 0] > 0
+            anchor_cnt = sections[st] @ (anchor_prompt * per_prompt_cnt)
             out["agreement_section"].append(
                 {
                     **_constant({**head, "threshold": threshold}, int(shown.sum())),
                     "anchor": anchors[shown].astype(object),
                     **stats(c, r[shown], np.zeros(int(shown.sum()), np.int64)),
-                    "n_prompts": n_prompts_st[c][st][shown].astype(np.int64),
+                    "n_prompts": n_prompts_s[shown].astype(np.int64),
                     "rank": rank[shown],
                     "rank_best": best[shown],
                     "rank_worst": worst[shown],
                     "tie_group": tie[shown],
+                    "ci_low_2w": tw["section_low"][st][shown],
+                    "ci_high_2w": tw["section_high"][st][shown],
+                    "rank_best_2w": best2[shown],
+                    "rank_worst_2w": worst2[shown],
+                    **diff(c, r[shown], np.zeros(int(shown.sum()), np.int64)),
+                    "diff_low_2w": tw["section_diff_low"][st][shown],
+                    "diff_high_2w": tw["section_diff_high"][st][shown],
+                    "p_diff_2w": tw["section_p_diff"][st][shown],
+                    "anchor_share": (anchor_cnt / np.maximum(n_ass[c, r, 0], 1))[shown],
                 }
             )
 
@@ -286,8 +372,15 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
                     "field": layout.field_of_level[cell_level],
                     "level": layout.level_name[cell_level],
                     **stats(c, r[cell_st], 1 + cell_level),
+                    **diff(c, r[cell_st], 1 + cell_level),
+                    "n_prompts": prompts_by_cell[st[cell_st], 1 + cell_level].astype(np.int64),
                 }
             )
+        out["agreement_without_anchor"].append(
+            variants.without_anchor_rows(
+                head, two_way["without"][c], layout, anchors, release, members, sections, st_cell, st_assessment
+            )
+        )
 
         # Per participant: base row 0 holds each participant's own sums.
         own = c * (1 + layout.n_st)

@@ -24,9 +24,12 @@ def scaled_integers(values: np.ndarray) -> np.ndarray:
     return whole
 
 
-def resample_counts(n: int, b: int, seed: int, dtype=np.float64) -> np.ndarray:
-    """n × B matrix: how often each of n participants is drawn when n are drawn with replacement, per replicate."""
-    rng = np.random.default_rng([seed, n])
+def resample_counts(n: int, b: int, seed: int, dtype=np.float64, stream: int | None = None) -> np.ndarray:
+    """n × B matrix: how often each of n units is drawn when n are drawn with replacement, per replicate.
+
+    Participants use the stream seeded by (seed, n); `stream` gives other units (prompts) their own stream.
+    """
+    rng = np.random.default_rng([seed, n] if stream is None else [seed, n, stream])
     draws = rng.integers(0, n, size=(b, n))
     # Participant-major layout: each replicate is a column, so one participant's counts are one row.
     flat = (draws * b + np.arange(b)[:, None]).ravel()
@@ -84,6 +87,12 @@ def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tupl
     return out[0], out[1]
 
 
+def ratios(num_sums: np.ndarray, cnt_sums: np.ndarray) -> np.ndarray:
+    """Replicate ratios of exact whole-number sums, NaN where a replicate drew nothing with a count."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num_sums / cnt_sums
+
+
 def ratio_intervals(num_rows: np.ndarray, cnt_rows: np.ndarray, weights: np.ndarray):
     """95% percentile intervals of Σ num / Σ cnt per row of per-participant sums (k × n, matching weights' rows).
 
@@ -92,9 +101,22 @@ def ratio_intervals(num_rows: np.ndarray, cnt_rows: np.ndarray, weights: np.ndar
     """
     num_sums = resampled_sums(scaled_integers(num_rows), weights)
     cnt_sums = resampled_sums(scaled_integers(cnt_rows), weights)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratios = num_sums / cnt_sums
-    return percentile_interval(ratios)
+    return percentile_interval(ratios(num_sums, cnt_sums))
+
+
+def difference_summary(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(low, high, p) per row of two k × B replicate matrices: the 95% percentile interval of first − second and
+    a two-sided bootstrap p-value for "no difference", 2 × (1 + replicates on the rarer side of 0) / (1 + B),
+    capped at 1 (never 0; replicates exactly at 0 count on both sides; NaN replicates are skipped).
+    """
+    diff = first - second
+    low, high = percentile_interval(diff)
+    valid = np.isfinite(diff)
+    below = (valid & (diff <= 0)).sum(axis=1)
+    above = (valid & (diff >= 0)).sum(axis=1)
+    m = valid.sum(axis=1)
+    p = np.where(m > 0, np.minimum(1.0, 2 * (1 + np.minimum(below, above)) / (1 + m)), np.nan)
+    return low, high, p
 
 
 def cluster_ratio_intervals(

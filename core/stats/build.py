@@ -14,6 +14,7 @@ from core.stats.arrow import arrow_table
 from core.stats.crowd_build import build_crowd
 from core.stats.inputs import fetch_columns, load_coded
 from core.stats.prompts import prompt_tables
+from core.stats.variants import anchor_table
 
 query = sql_folder(__file__)
 
@@ -23,6 +24,8 @@ NUMPY_TABLES = (
     "agreement_section",
     "agreement_group",
     "agreement_section_group",
+    "agreement_without_anchor",
+    "anchor_prompts",
     "participant_agreement",
     "prompt_stats",
     "prompt_first_choice",
@@ -69,6 +72,7 @@ def build_aggregates(con, bootstrap_b: int, seed: int, progress: Callable[[str],
     release = load_coded(con)
     say(f"statistics: loaded {len(release.prompt):,} assessments")
 
+    write_table(con, "anchor_prompts", anchor_table(release))
     crowd = prompt_tables(release)
     for name, table in crowd.tables.items():
         write_table(con, name, table)

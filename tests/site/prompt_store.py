@@ -223,7 +223,8 @@ def _stats(tables: dict, country_of: dict, prompt_ids: list[str]) -> None:
         for x in LETTERS:
             n_flagged = int(asked.unacceptable_letters.str.contains(x).sum())
             flags.append({"prompt_id": pid, "letter": x, "n_asked": len(asked), "n_flagged": n_flagged,
-                          "share": n_flagged / len(asked) if len(asked) else None})
+                          "share": n_flagged / len(asked) if len(asked) else None,
+                          "n_participants": asked.annotator_id.nunique()})
     tables |= {"prompt_stats": pd.DataFrame(stats), "prompt_first_choice": pd.DataFrame(first),
                "prompt_rank_distribution": pd.DataFrame(dist), "prompt_country_first_choice": pd.DataFrame(ctry),
                "prompt_flags": pd.DataFrame(flags), "prompt_ranker": pd.DataFrame(pranker)}
@@ -251,6 +252,12 @@ def _agreement(tables: dict) -> None:
     tables["agreement_section_group"] = pd.DataFrame([
         {**base, "threshold": 5, "anchor": "be_honest", "field": f, "level": lv, "estimate": e, "ci_low": e - 0.1,
          "ci_high": e + 0.1, "n_participants": n, "n_assessments": 3 * n} for f, lv, e, n in groups])
+    tables["agreement_without_anchor"] = pd.DataFrame([
+        {**base, "threshold": None, "anchor": None, "estimate": 0.7, "ci_low": 0.6, "ci_high": 0.8, "ci_low_2w": 0.55,
+         "ci_high_2w": 0.85, "n_participants": 30, "n_assessments": 300, "n_prompts": 9},
+        {**base, "threshold": 5, "anchor": "avoid_sycophancy", "estimate": 0.3217, "ci_low": 0.1111,
+         "ci_high": 0.5432, "ci_low_2w": 0.1, "ci_high_2w": 0.6, "n_participants": 4, "n_assessments": 4,
+         "n_prompts": 1}])
     tables["participant_agreement"] = pd.DataFrame([
         {**base, "annotator_id": a, "n_assessments": 11, "mean_agreement": 0.5} for a, _, _ in PEOPLE])
 

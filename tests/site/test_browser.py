@@ -37,7 +37,7 @@ def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     if page_spec.path in {"app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py"}:
         assert page_spec.heading in heading.inner_text()
     # The footer is drawn after the page script: once it is there (and lazy widget code has loaded), the run is done.
-    page.get_by_text("Groups of fewer than 10 participants are never shown").wait_for(timeout=45_000)
+    page.get_by_text("Figures from fewer than 10 participants are not reported", exact=False).wait_for(timeout=45_000)
     if page_spec.url_path == "":
         page.get_by_text("Overall agreement", exact=True).wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")

@@ -32,17 +32,23 @@ def yaml_entries() -> list[dict]:
     return yaml.safe_load(config.CHANGELOG_YAML.read_text(encoding="utf-8"))["entries"]
 
 
+SECTION_COLUMNS = ("(run_id, block, metric, threshold, anchor, estimate, ci_low, ci_high, n_participants, "
+                   "n_assessments, n_prompts, rank, rank_best, rank_worst, tie_group)")
+
+
 def _plant(path: Path, *, with_run: bool) -> Path:
     prompt_store.build(path)
     con = duckdb.connect(str(path))
     run = prompt_store.RUN
-    con.execute("INSERT INTO agreement_section VALUES (?, 'world', 'pairwise', 5, ?, 0.62, 0.55, 0.69, 30, 300, 4, "
-                "1, 1, 2, 1)", [run, POLITICAL])
+    con.execute(f"INSERT INTO agreement_section {SECTION_COLUMNS} VALUES (?, 'world', 'pairwise', 5, ?, 0.62, 0.55, "
+                "0.69, 30, 300, 4, 1, 1, 2, 1)", [run, POLITICAL])
     # A section with too few participants: its estimate must never appear.
-    con.execute("INSERT INTO agreement_section VALUES (?, 'world', 'pairwise', 5, 'present_perspectives', 0.4567, "
-                "0.3, 0.6, 6, 12, 2, 2, 1, 3, 1)", [run])
+    con.execute(f"INSERT INTO agreement_section {SECTION_COLUMNS} VALUES (?, 'world', 'pairwise', 5, "
+                "'present_perspectives', 0.4567, 0.3, 0.6, 6, 12, 2, 2, 1, 3, 1)", [run])
     for country, n, est in COUNTRIES:
-        con.execute("INSERT INTO agreement_section_group VALUES (?, 'world', 'pairwise', 5, ?, 'country', ?, ?, ?, ?, "
+        con.execute("INSERT INTO agreement_section_group (run_id, block, metric, threshold, anchor, field, level, "
+                    "estimate, ci_low, ci_high, n_participants, n_assessments) "
+                    "VALUES (?, 'world', 'pairwise', 5, ?, 'country', ?, ?, ?, ?, "
                     "?, ?)", [run, POLITICAL, country, est, est - 0.1, est + 0.1, n, 3 * n])
     for pid in RELEVANT:
         con.execute("INSERT INTO section_relevance VALUES (?, ?, ?, 5)", [run, pid, POLITICAL])

@@ -109,6 +109,10 @@ def _shown(df: pd.DataFrame) -> pd.DataFrame:
     return df[~df["suppressed"].astype(bool)] if "suppressed" in df.columns else df
 
 
+def _none(value):
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
 def _row_truth(t: Truth, row: dict, ctx: dict) -> int:
     """The participant count behind one row of a site table, from its key columns and the view it came from."""
     def get(k):
@@ -128,9 +132,11 @@ def _row_truth(t: Truth, row: dict, ctx: dict) -> int:
     if kind == "prompt_flags":
         return t.n(prompt_id=get("prompt_id"), asked=True)
     # Agreement tables: run, block, metric, and optionally section and group.
-    field = row.get("field", ctx.get("field"))
-    level = row.get("level", ctx.get("level"))
-    anchor = row.get("anchor", ctx.get("anchor"))
+    # agreement_without_anchor holds overall and group rows with NULL anchor/level; its counts leave the anchor prompt
+    # out, so the full count checked here is an upper bound (tests/test_two_way.py checks them exactly).
+    field = _none(row.get("field", ctx.get("field")))
+    level = _none(row.get("level", ctx.get("level")))
+    anchor = _none(row.get("anchor", ctx.get("anchor")))
     return t.n(run=get("run_id") or ctx.get("run"), block=get("block"), metric=get("metric"),
                threshold=get("threshold") if anchor else None, anchor=anchor,
                field=field if level is not None else None, level=level)

@@ -1,20 +1,39 @@
 -- Precomputed statistics written from numpy (see docs/data-model.md and docs/methodology.md); replaced on rebuild.
 CREATE OR REPLACE TABLE agreement_overall (
     run_id VARCHAR, block VARCHAR, metric VARCHAR,
-    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER
+    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER,
+    ci_low_2w DOUBLE, ci_high_2w DOUBLE, n_prompts INTEGER, n_no_value INTEGER, tied_pair_share DOUBLE,
+    matched_world DOUBLE, matched_personal DOUBLE, matched_diff_low DOUBLE, matched_diff_high DOUBLE,
+    n_matched INTEGER
 );
 CREATE OR REPLACE TABLE agreement_section (
     run_id VARCHAR, block VARCHAR, metric VARCHAR, threshold INTEGER, anchor VARCHAR,
     estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER,
-    n_prompts INTEGER, rank INTEGER, rank_best INTEGER, rank_worst INTEGER, tie_group INTEGER
+    n_prompts INTEGER, rank INTEGER, rank_best INTEGER, rank_worst INTEGER, tie_group INTEGER,
+    ci_low_2w DOUBLE, ci_high_2w DOUBLE, rank_best_2w INTEGER, rank_worst_2w INTEGER,
+    diff_low DOUBLE, diff_high DOUBLE, p_diff DOUBLE, diff_low_2w DOUBLE, diff_high_2w DOUBLE, p_diff_2w DOUBLE,
+    anchor_share DOUBLE
 );
 CREATE OR REPLACE TABLE agreement_group (
     run_id VARCHAR, block VARCHAR, metric VARCHAR, field VARCHAR, level VARCHAR,
-    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER
+    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER,
+    diff_low DOUBLE, diff_high DOUBLE, p_diff DOUBLE, ci_low_2w DOUBLE, ci_high_2w DOUBLE,
+    diff_low_2w DOUBLE, diff_high_2w DOUBLE, p_diff_2w DOUBLE, n_prompts INTEGER, n_no_value INTEGER,
+    tied_pair_share DOUBLE
 );
 CREATE OR REPLACE TABLE agreement_section_group (
     run_id VARCHAR, block VARCHAR, metric VARCHAR, threshold INTEGER, anchor VARCHAR, field VARCHAR, level VARCHAR,
-    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER
+    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, n_participants INTEGER, n_assessments INTEGER,
+    diff_low DOUBLE, diff_high DOUBLE, p_diff DOUBLE, n_prompts INTEGER
+);
+CREATE OR REPLACE TABLE agreement_without_anchor (
+    run_id VARCHAR, block VARCHAR, metric VARCHAR, threshold INTEGER, anchor VARCHAR, field VARCHAR, level VARCHAR,
+    estimate DOUBLE, ci_low DOUBLE, ci_high DOUBLE, ci_low_2w DOUBLE, ci_high_2w DOUBLE,
+    n_participants INTEGER, n_assessments INTEGER, n_prompts INTEGER,
+    rank_best INTEGER, rank_worst INTEGER, rank_best_2w INTEGER, rank_worst_2w INTEGER
+);
+CREATE OR REPLACE TABLE anchor_prompts (
+    prompt_id VARCHAR, n_participants INTEGER, n_assessments INTEGER, share_of_assessments DOUBLE
 );
 CREATE OR REPLACE TABLE participant_agreement (
     run_id VARCHAR, block VARCHAR, metric VARCHAR, annotator_id VARCHAR, n_assessments INTEGER, mean_agreement DOUBLE
