@@ -181,9 +181,9 @@ def test_first_build_runs_in_a_child_process_and_once_per_deletion(tmp_path, mon
         at = runner.open(nav.HOME.path)
         assert not exceptions_of(at), exceptions_of(at)[:1]
         assert site.db_path.is_file()
-        builder_pid = int(site.db_path.with_name(f"{site.db_path.name}.lock").read_text())
-        assert builder_pid != os.getpid()  # built by another process, not the server's
         assert len(started) == 1
+        (job,) = [j for p, j in child._JOBS.items() if p == site.db_path.resolve()]
+        assert job.process.pid != os.getpid() and job.process.returncode == 0  # built by a child, not the server
         site.db_path.unlink()  # deleted while serving: the next visitors share one rebuild
         jobs = {id(child.ensure(str(site.source_dir), site.db_path)) for _ in range(5)}
         assert len(jobs) == 1 and len(started) == 2
