@@ -6,6 +6,7 @@ from components import charts, crowd, data, frame, intervals, labels, state, tab
 from core import config, exports, privacy
 from core.reads import figures
 from views import sections_view
+from views import rubric_view
 
 st.title("Agreement by spec section")
 st.markdown("Each dot is how often participants ordered the responses the way the Model Spec Ranker did, for "
@@ -79,3 +80,6 @@ else:
     if anchor:
         sections_view.section_in_depth(view, anchor, titles.get(anchor, anchor), df, all_prompts, interval,
                                        prompts_choice, group_name)
+        if rubric_view.available():
+            st.subheader("What people said a good answer must do", anchor=False)
+            rubric_view.section_panel(view.run, anchor, view.threshold)

@@ -16,6 +16,7 @@ from core.changelog import entries as changelog
 from core.changelog.entries import Changelog, ChangelogError, Entry, Quotation
 from core.changelog.textdiff import Segment, word_diff
 from core.reads import changelog_evidence
+from views import rubric_view
 
 STATUS_COLOURS = {"adopted": "green", "deferred": "orange", "set aside": "gray"}
 STATUS_ICONS = {"adopted": ":material/check_circle:", "deferred": ":material/schedule:",
@@ -50,6 +51,7 @@ class Evidence:
     prompts: pd.DataFrame | None = None
     # The three frames split by section once, so each entry does not filter them again on every run.
     by_anchor: dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    threshold: int = config.THRESHOLDS[0]  # the relevance level the evidence (and the rubric view) uses
 
     def section(self, anchor: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """(agreement row, country rows, prompt rows) of one section; empty frames when it has none."""
@@ -220,6 +222,12 @@ def _data_evidence(entry: Entry, evidence: Evidence, titles: dict[str, str],
                        f"considered) · {int(r['n_prompts'])} relevant prompts.")
         _countries(countries, f"open:countries:{entry.id}:{anchor}")
         _prompts(prompts, prompt_link, f"open:prompts:{entry.id}:{anchor}")
+        if evidence.run is not None and rubric_view.available():
+            box = lazy_expander("What people said a good answer must do on these prompts (rubrics)",
+                                f"open:rubrics:{entry.id}:{anchor}")
+            if box is not None:
+                with box:
+                    rubric_view.section_panel(evidence.run, anchor, evidence.threshold)
 
 
 def country_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -326,4 +334,4 @@ def _evidence(run: str, block: str, metric: str, threshold: int, anchors: tuple[
     frames = (shown_agreement(data.read(changelog_evidence.section_agreement, run, block, metric, threshold, anchors)),
               shown_countries(data.read(changelog_evidence.section_country, run, block, metric, threshold, anchors)),
               shown_prompts(data.read(changelog_evidence.section_prompts, run, block, threshold, anchors)))
-    return Evidence(run, *frames, by_anchor=_split(frames))
+    return Evidence(run, *frames, by_anchor=_split(frames), threshold=threshold)

@@ -12,7 +12,7 @@ from core import exports, privacy
 from core.config import LETTERS
 from core.reads import prompt_data as rp
 from core.reads import slices
-from views import rank_yourself
+from views import rank_yourself, rubric_view
 
 ROLE_LABELS = {"developer": "Developer (instructions)", "user": "User", "assistant": "Assistant"}
 LETTER_COLOURS = dict(zip(LETTERS, (charts.OKABE_ITO["blue"], charts.OKABE_ITO["orange"],
@@ -330,6 +330,7 @@ def show(prompt_id: str, view: state.View) -> None:
     flags(prompt_id)
     answers(prompt_id)
     rationales(prompt_id, stats, revealed)
+    rubric_view.prompt_section(prompt_id, revealed)
     crowd_order = stats.loc[stats["block"] == view.block, "crowd_order"]
     rank_yourself.panel(
         prompt_id, view.block, n_block,

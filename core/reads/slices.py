@@ -201,6 +201,55 @@ TABLES: dict[str, TableSpec] = {
             (),
             partition_cols=("field",),
         ),
+        # Rubrics (conversation_rubrics.jsonl, docs/data-model.md "Rubrics"); empty tables on stores without them.
+        TableSpec(
+            "rubric_items",
+            "Rubric criteria and their weights",
+            "Each pre-written rubric criterion per prompt: mean weight (-10 to +10) with its 95% t interval.",
+            ("prompt_id",),
+            ("n_participants",),
+            ("mean_weight", "ci_low", "ci_high", "sd", "share_positive", "share_negative"),
+        ),
+        TableSpec(
+            "rubric_item_country",
+            "Rubric weights by country",
+            "Each pre-written criterion's mean weight per country of the participants who scored it.",
+            ("prompt_id",),
+            ("n_participants",),
+            ("mean_weight", "ci_low", "ci_high"),
+            partition_cols=("prompt_id", "rubric_row", "item_index"),
+        ),
+        TableSpec(
+            "rubric_own_items",
+            "Criteria participants wrote",
+            "Criteria written by participants (scored by exactly one person) with the author's weight; hidden on "
+            "prompts with fewer than 10 participants.",
+            ("prompt_id",),
+            ("n_prompt_participants",),
+            ("weight",),
+            ("criterion",),
+        ),
+        TableSpec(
+            "rubric_core",
+            "Core rubric criteria",
+            "OpenAI's distilled core criteria per prompt (positive form, no weights).",
+            ("prompt_id",),
+        ),
+        TableSpec(
+            "rubric_kind_shares",
+            "Rubric criteria: positive or negative",
+            "How often pre-written and participants' own criteria carry a positive or negative weight.",
+            (),
+            ("n_participants",),
+            ("share_positive", "ci_low", "ci_high", "share_scores_negative"),
+        ),
+        TableSpec(
+            "rubric_join",
+            "Rubric join",
+            "Where each row of conversation_rubrics.jsonl joined: exactly, tolerantly (with its score), ambiguous "
+            "or unmatched.",
+            (),
+        ),
         TableSpec("build_report", "Build report", "Data-quality findings of the build (no participant values).", ()),
         TableSpec("build_files", "Build input files", "Input files with row counts and checksums.", ()),
     )

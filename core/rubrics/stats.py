@@ -65,7 +65,8 @@ def item_tables(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     spread: dict[tuple, tuple[float, str | None, int]] = {}
     for (row, index), part in eligible.groupby(["rubric_row", "item_index"], sort=False):
         if len(part) >= 2:
-            hi, lo = part.loc[part["mean_weight"].idxmax()], part.loc[part["mean_weight"].idxmin()]
+            ordered = part.sort_values(["mean_weight", "country"], ascending=[False, True])
+            hi, lo = ordered.iloc[0], ordered.iloc[-1]  # two different countries, also when every mean is equal
             spread[row, index] = (hi["mean_weight"] - lo["mean_weight"], f"{hi['country']}–{lo['country']}", len(part))
         else:
             spread[row, index] = (math.nan, None, len(part))

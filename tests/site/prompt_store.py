@@ -170,8 +170,40 @@ def build(path: Path) -> Path:
         con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM frame" if exists
                     else f"CREATE TABLE {name} AS SELECT * FROM frame")
         con.unregister("frame")
+    _rubrics(con)
     con.close()
     return path
+
+
+# Planted rubrics (issue 16). The anchor: its USA and MEX participants score two pre-written items; USA weights
+# the first 8, MEX 2 (mean 5.5, spread 6.0), everyone the second -8. Three participants (USA, MEX, NLD) write their
+# own items, one of them hostile: 25 participants in all. The small prompt's rubric has too few participants.
+RUBRIC_FIRST = {"USA": 8, "MEX": 2, "NLD": 5, "KEN": 5}
+RUBRIC_OWN = {"u01": (HOSTILE_TEXT, 9), "m01": ("Habla claro y sin rodeos", 7), "n01": ("Te lang antwoord", -4)}
+RUBRIC_CORE = ("Explain the trade-offs.", "Respect the person's choice.", "Keep it short.", "Stay neutral.")
+
+
+def _rubrics(con) -> None:
+    from core.rubrics import join
+    from core.rubrics import store as rubric_store
+    from core.rubrics.validate import Item, RubricRow
+
+    rows, joins = [], []
+    for prompt_id in (ANCHOR_PROMPT, SMALL_PROMPT, None):
+        who = _who(prompt_id) if prompt_id else PEOPLE[:4]
+        scorers = [p for p in who if p[1] in ("USA", "MEX")] if prompt_id == ANCHOR_PROMPT else who
+        items = [Item(0, "first", "Explains the trade-offs", [(p[0], RUBRIC_FIRST[p[1]]) for p in scorers]),
+                 Item(1, "second", "Contains factual errors", [(p[0], -8) for p in scorers])]
+        items += [Item(2 + k, f"own{k}", text, [(pid, w)])
+                  for k, (pid, (text, w)) in enumerate(i for i in RUBRIC_OWN.items() if i[0] in {p[0] for p in who})]
+        rows.append(RubricRow(line=len(rows) + 1, conversation_id=f"conv-{len(rows)}", key="", n_turns=1,
+                              first_user_text="planted", items=items, core=list(RUBRIC_CORE)))
+        joins.append(join.Join(join.EXACT if prompt_id == ANCHOR_PROMPT else join.TOLERANT, prompt_id, 1.0)
+                     if prompt_id else join.Join(join.UNMATCHED, None, 0.3, ANCHOR_PROMPT, 0.3, "planted"))
+    summary = {"rubric_rows": 3, "matched_exact": 1, "matched_tolerant": 1, "ambiguous": 0, "unmatched": 1,
+               "prompts_without_rubric": 28, "items": sum(len(r.items) for r in rows),
+               "scores": sum(len(i.scores) for r in rows for i in r.items)}
+    rubric_store.write(con, rubric_store.Rubrics(present=True, rows=rows, joins=joins, summary=summary))
 
 
 def _stats(tables: dict, country_of: dict, prompt_ids: list[str]) -> None:

@@ -189,7 +189,8 @@ def test_evidence_for_the_section_respects_the_small_group_rule(open_page):
     assert "30 participants" in text
     # The by-country and prompt tables run only when their expanders are opened: not sent on the first run.
     assert len(at.dataframe) == 0 and len(lazy.closed_keys(at)) >= 2
-    countries, prompts = lazy.open_all(at).dataframe
+    countries, prompts, rubrics = lazy.open_all(at).dataframe  # by country, prompts, rubrics (issue 16)
+    assert "core_criteria" in rubrics.value.columns
     table = countries.value.set_index("Country")
     assert table.loc["United States", "Agreement"] == "70%"
     for hidden in ("Mexico", "Netherlands", "Kenya"):
@@ -205,7 +206,7 @@ def test_evidence_for_the_section_respects_the_small_group_rule(open_page):
 
 def test_hostile_prompt_text_stays_plain_text(open_page):
     at = open_page(section=POLITICAL, status="adopted")
-    _, prompts = lazy.open_all(at).dataframe
+    _, prompts, _ = lazy.open_all(at).dataframe
     assert prompt_store.HOSTILE_TEXT in prompts.value["Prompt"].tolist()
     assert "<script>" not in "\n".join(m.value for m in at.markdown)
     assert all("<script>" not in h.value for h in at.get("html"))
@@ -262,7 +263,7 @@ def test_evidence_on_the_sample_store_matches_the_store(site, sample_db):
     text = all_text(at)
     assert f"({n:,} participants" in text and f"was {100 * est:.0f}%" in text
 
-    countries, prompts = lazy.open_all(at).dataframe
+    countries, prompts, *_ = lazy.open_all(at).dataframe  # then the rubric table (issue 16)
     small = sample_db.execute(
         "SELECT count(*) FROM agreement_section_group WHERE run_id = ? AND block = 'world' AND metric = 'pairwise' "
         "AND threshold = 5 AND anchor = ? AND field = 'country' AND n_participants < 10", [run, POLITICAL]).fetchone()[0]
