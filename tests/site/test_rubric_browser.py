@@ -7,29 +7,12 @@ import re
 import duckdb
 import pytest
 
-from bench.browser import CHROMIUM, CHROMIUM_ARGS
-from bench.server import streamlit_server
-from core import config
+from tests.site import test_browser as shared
 from tests.site.test_browser import ARTIFACTS, VIEWPORTS
 
+server, browser = shared.server, shared.browser  # the Streamlit server and Chromium of the page walk, shared
+
 HEADING = "What people said a good answer must do"
-
-
-@pytest.fixture(scope="module")
-def server(sample_build_dir):
-    env = {config.SOURCE_ENV: "sample", "CA_BUILD_DIR": str(sample_build_dir)}
-    with streamlit_server(config.ROOT / "app.py", sample_build_dir / "streamlit-rubrics.log", env=env) as running:
-        yield running.base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,11 @@ import streamlit as st
 from core import config, privacy
 from core.reads import rubrics as rr
 from tests.site import prompt_store as ps
+from tests.site import test_prompts_page
 from views import rubric_view
 
 HEADING = "What people said a good answer must do"
-
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    return ps.build(tmp_path_factory.mktemp("rubric_store") / "ca_sample.duckdb")
+store = test_prompts_page.store  # the planted store fixture, built once per module
 
 
 @pytest.fixture
