@@ -126,18 +126,20 @@ def test_store_without_rubric_tables_says_so(tmp_path, monkeypatch):
     st.cache_data.clear()
 
 
-def test_section_view_lists_the_sections_rubric_prompts(page, store):
-    con = duckdb.connect(str(store), read_only=True)
-    anchor = con.execute("SELECT anchor FROM section_relevance WHERE prompt_id = ? AND grade >= 5 LIMIT 1",
-                         [ps.ANCHOR_PROMPT]).fetchone()
-    con.close()
-    if anchor is None:
-        pytest.skip("the planted store grades the anchor prompt below 5 everywhere")
-    at = page("app_pages/sections.py", section=anchor[0])
+def test_section_view_lists_the_sections_rubric_prompts(site, sample_db):
+    """On the sample store (the Sections page needs every statistics table): the section's prompts with rubrics."""
+    run = sample_db.execute("SELECT run_id FROM ranker_runs LIMIT 1").fetchone()[0]
+    anchor, n = sample_db.execute(
+        "SELECT sr.anchor, count(*) FROM section_relevance sr JOIN rubric_conversations c USING (prompt_id) "
+        "WHERE sr.run_id = ? AND sr.grade >= 5 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1", [run]).fetchone()
+    at = site("app_pages/sections.py", section=anchor)
+    assert not at.exception, [e.message for e in at.exception]
     assert HEADING in [s.value for s in at.subheader]
-    table = next(f for f in _frames(at) if "core_criteria" in f.columns)
-    row = table[table["link"].str.endswith(ps.ANCHOR_PROMPT)].iloc[0]
-    assert row["core_criteria"] == " · ".join(ps.RUBRIC_CORE)
-    assert row["heaviest"] == "Explains the trade-offs (+5.5)" and row["lightest"] == "Contains factual errors (-8.0)"
-    small = table[table["link"].str.endswith(ps.SMALL_PROMPT)]
-    assert small.empty or small.iloc[0]["heaviest"] == "–"
+    table = next(f.value for f in at.dataframe if "core_criteria" in f.value.columns)
+    assert len(table) == n
+    prompt_id = table["link"].iloc[0].rsplit("=", 1)[1]
+    core = sample_db.execute("SELECT string_agg(criterion, ' · ' ORDER BY position) FROM rubric_core "
+                             "WHERE prompt_id = ?", [prompt_id]).fetchone()[0]
+    assert table["core_criteria"].iloc[0] == core
+    hidden = table[table["reliability"] == privacy.RELIABILITY_SUPPRESSED]
+    assert (hidden["heaviest"] == "–").all() and (hidden["lightest"] == "–").all()
