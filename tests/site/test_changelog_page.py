@@ -27,6 +27,12 @@ RELEVANT = [prompt_store.ANCHOR_PROMPT, prompt_store.SMALL_PROMPT, prompt_store.
             *prompt_store.FILLERS[:4]]
 
 
+
+def with_column(frames, column: str):
+    """The one opened table that has `column` (the page also shows crowd and rubric tables)."""
+    (found,) = [f for f in frames if column in f.value.columns]
+    return found
+
 def yaml_entries() -> list[dict]:
     """The shipped entries read straight from the YAML, independently of core.changelog."""
     return yaml.safe_load(config.CHANGELOG_YAML.read_text(encoding="utf-8"))["entries"]
@@ -189,8 +195,9 @@ def test_evidence_for_the_section_respects_the_small_group_rule(open_page):
     assert "30 participants" in text
     # The by-country and prompt tables run only when their expanders are opened: not sent on the first run.
     assert len(at.dataframe) == 0 and len(lazy.closed_keys(at)) >= 2
-    countries, prompts, rubrics = lazy.open_all(at).dataframe  # by country, prompts, rubrics (issue 16)
-    assert "core_criteria" in rubrics.value.columns
+    frames = lazy.open_all(at).dataframe
+    countries, prompts = with_column(frames, "Country"), with_column(frames, "Open")
+    assert "core_criteria" in with_column(frames, "core_criteria").value.columns  # the rubric view (issue 16)
     table = countries.value.set_index("Country")
     assert table.loc["United States", "Agreement"] == "70%"
     for hidden in ("Mexico", "Netherlands", "Kenya"):
@@ -206,7 +213,7 @@ def test_evidence_for_the_section_respects_the_small_group_rule(open_page):
 
 def test_hostile_prompt_text_stays_plain_text(open_page):
     at = open_page(section=POLITICAL, status="adopted")
-    _, prompts, _ = lazy.open_all(at).dataframe
+    prompts = with_column(lazy.open_all(at).dataframe, "Open")
     assert prompt_store.HOSTILE_TEXT in prompts.value["Prompt"].tolist()
     assert "<script>" not in "\n".join(m.value for m in at.markdown)
     assert all("<script>" not in h.value for h in at.get("html"))
@@ -263,7 +270,8 @@ def test_evidence_on_the_sample_store_matches_the_store(site, sample_db):
     text = all_text(at)
     assert f"({n:,} participants" in text and f"was {100 * est:.0f}%" in text
 
-    countries, prompts, *_ = lazy.open_all(at).dataframe  # then the rubric table (issue 16)
+    frames = lazy.open_all(at).dataframe
+    countries, prompts = with_column(frames, "Country"), with_column(frames, "Open")
     small = sample_db.execute(
         "SELECT count(*) FROM agreement_section_group WHERE run_id = ? AND block = 'world' AND metric = 'pairwise' "
         "AND threshold = 5 AND anchor = ? AND field = 'country' AND n_participants < 10", [run, POLITICAL]).fetchone()[0]
