@@ -5,8 +5,7 @@ import streamlit as st
 from components import charts, crowd, data, frame, intervals, labels, state, tables
 from core import config, exports, privacy
 from core.reads import figures
-from views import sections_view
-from views import rubric_view
+from views import rubric_view, sections_view
 
 st.title("Agreement by spec section")
 st.markdown("Each dot is how often participants ordered the responses the way the Model Spec Ranker did, for "
