@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import frame, nav
 from tests.site.conftest import APP
-from tests.site.test_browser import ARTIFACTS, browser, server  # noqa: F401  (fixtures)
+from tests.site.test_browser import ARTIFACTS, server  # noqa: F401  (fixture)
 
 SHARED = {"block": "personal", "metric": "top", "threshold": "4"}
 
@@ -125,7 +125,7 @@ CHROMIUM_PAIRS = [
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize(("path", "query"), CHROMIUM_PAIRS)
-def test_parameter_pairs_in_chromium(server, browser, sample_db, path, query):  # noqa: F811
+def test_parameter_pairs_in_chromium(server, browser, sample_db, path, query):  # noqa: F811  (server)
     values = _values(sample_db)["app_pages/sections.py"]
     query = query.format(country=values["group"].split(":")[1], section=values["section"])
     context = browser.new_context(viewport={"width": 390, "height": 844})
