@@ -5,7 +5,7 @@ import streamlit as st
 
 from components import data, frame, nav, reconnect, state
 
-st.set_page_config(page_title="Collective Alignment Explorer", page_icon="⚖️", layout="wide")
+st.set_page_config(page_title=nav.SITE_NAME, page_icon="⚖️", layout="wide")
 
 # A page whose script is missing is left out (and logged) rather than taking the whole site down.
 available = [p for p in nav.PAGES if nav.exists(p)]
@@ -14,8 +14,11 @@ pages = {p.title: st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_pat
 current = st.navigation(list(pages.values()), position="top")
 spec = next(p for p in nav.PAGES if p.title == current.title)
 
+# The browser tab and bookmarks name the page and the site, never "Streamlit".
+st.set_page_config(page_title=f"{spec.title} · {nav.SITE_NAME}")
 state.start(spec.url_path)
 notice = st.empty()
+info = None
 try:
     info = data.source_info()
 except data.StoreUnavailable as exc:
@@ -33,8 +36,4 @@ state.finish(notice)
 reconnect.rerun_after_reconnect()
 
 st.divider()
-st.caption(
-    "Data: OpenAI, *collective-alignment-1* (CA-1), CC BY 4.0. Agreement figures are computed by this site; "
-    "see Methodology for definitions and limitations. Figures from fewer than 10 participants are not reported "
-    "(a reliability rule: the release itself is public, row by row)."
-)
+frame.footer(info)

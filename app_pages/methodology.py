@@ -59,7 +59,7 @@ runs = data.read(figures.ranker_runs)
 if runs.empty:
     st.markdown("This store has no ranker run; see `docs/ranker.md` for how to produce one.")
 else:
-    st.table(inert.table(runs), hide_index=True)  # run metadata comes from each run's manifest.json
+    st.table(inert.table(frame.blanks_as_dash(runs)), hide_index=True)  # run metadata comes from each run's manifest.json
 
 st.header("Published figures beside ours")
 info = data.source_info()
@@ -73,17 +73,19 @@ st.markdown(f"{len(comparison)} published figures (the dataset card's counts and
             f"{mismatches} differ from what this site computes, each with its explanation"
             + (f"; {hidden} are not compared because the group has {privacy.SUPPRESSED_TEXT} here." if hidden
                else "."))
-st.table(inert.table(comparison[published.SHOWN_COLUMNS]), hide_index=True)
+st.table(inert.table(frame.blanks_as_dash(comparison[published.SHOWN_COLUMNS])), hide_index=True)
 
 st.header("Data quality")
 st.markdown("What the build found in the input files. Rejected rows are left out of every figure; flagged rows are "
             "kept and counted.")
 # Small reference tables as static tables: the interactive grid's code (1.2 MB) is not worth a first visit here.
 # st.table renders Markdown in every cell: file names and examples come from the inputs.
-st.table(inert.table(data.read(figures.build_report)), hide_index=True)
-st.table(inert.table(data.read(figures.build_files)), hide_index=True)
+st.table(inert.table(frame.blanks_as_dash(data.read(figures.build_report))), hide_index=True)
+st.table(inert.table(frame.blanks_as_dash(frame.short_hashes(data.read(figures.build_files)))), hide_index=True)
+st.caption("SHA-256 of each input file, first 16 hex digits; the store's manifest table holds them in full.")
 
 st.header("Limitations the study states")
 st.markdown("\n".join(f"- {item}" for item in published.STUDY_LIMITATIONS))
 st.markdown("And one of this site: the agreement figures are recomputed here from the released rankings and a "
             "ranker run; OpenAI did not publish per-section values, so they cannot be checked against the study's.")
+frame.correction_section()

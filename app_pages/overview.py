@@ -3,16 +3,22 @@ import streamlit as st
 
 from components import charts, crowd, data, frame, intervals, labels, quote, state
 from components.frame import md_escape
-from core import config, privacy
+from core import config, privacy, wording
 from core.reads import figures
+from views import overview_text
 
 st.title("Do people agree with the Model Spec?")
 st.markdown(
     "In 2025 OpenAI asked about a thousand people in 19 countries to rank four possible AI answers to the same "
-    "conversation, for over a thousand conversations. A model that applies OpenAI's **Model Spec** (the "
-    "document that says how its models should behave) ranked the same answers. This site shows how often "
-    "people and the spec agreed, where they disagreed, and how much the answer depends on who you ask."
+    "conversation, for over a thousand conversations. OpenAI also had a model rank the same answers by its "
+    "**Model Spec** (the document that says how its models should behave), the *Model Spec Ranker*. This site "
+    "shows how often people and the spec agreed, where they disagreed, and how much the answer depends on who "
+    "you ask."
 )
+answer = overview_text.answer(state.current_view())
+if answer:
+    st.markdown(f"**In short:** {answer}")
+st.caption(f"{wording.REPRODUCTION} {wording.site_published_by()}")
 
 counts = data.read(figures.counts).iloc[0]
 with st.container(horizontal=True):
@@ -27,19 +33,20 @@ if view.run is None:
     crowd.ranker_line()
 else:
     overall = data.read_shown(figures.agreement_overall, view.run, view.block, view.metric)
-    st.subheader("Overall agreement")
+    st.header("Overall agreement")
     if overall.empty or overall["suppressed"].iloc[0]:
         st.text(f"Overall agreement: not reported ({privacy.SUPPRESSED_TEXT}).")
     else:
         row = overall.iloc[0]
         st.metric("Agreement with the Model Spec Ranker", privacy.pct(row["estimate"]),
-                  help="Share of response pairs that participants ordered the same way as the ranker.")
+                  help=overview_text.MEASURE_HELP[view.metric])
         st.markdown(f"{privacy.ci_text(row['ci_low'], row['ci_high'])} · {int(row['n_participants']):,} "
                     f"participants · {int(row['n_assessments']):,} assessments · resampling the prompts too "
                     f"(two-way): {privacy.ci_text(row['ci_low_2w'], row['ci_high_2w'])}")
         sentence = privacy.estimate_sentence("Everyone in the study", row["estimate"], row["ci_low"], row["ci_high"],
-                                             row["n_participants"])
-        quote.quote_box(sentence, state.permalink("", pin=("run", "block", "metric")))
+                                             row["n_participants"], context=quote.context(view),
+                                             comparisons=[wording.chance_text(view.metric)])
+        quote.quote_box(sentence, state.permalink("", pin=("run", "block", "metric"), group=None))
         crowd.beside_ranker(view, sections=False)
         intervals.matched_note(row, view.block)
     frame.how_computed(
@@ -51,20 +58,14 @@ else:
     )
 
     if view.group:
-        field, level = view.group
-        groups = data.read_shown(figures.agreement_group, view.run, view.block, view.metric)
-        mine = groups[(groups["field"] == field) & (groups["level"] == level)]
-        if not mine.empty:
-            g = mine.iloc[0]
-            st.text(privacy.estimate_sentence(state.group_label(":".join(view.group)), g["estimate"],
-                                              g["ci_low"], g["ci_high"], g["n_participants"]))
+        overview_text.group_quote(view, None if overall.empty else overall.iloc[0])
 
     sections = data.read_shown(figures.agreement_sections, view.run, view.block, view.metric, view.threshold)
     # Two-way intervals (participants and prompts), and only sections resting on enough prompts to be ranked.
     ranked = intervals.with_interval(sections, "two-way")
     ranked = ranked[ranked["n_prompts"].fillna(0) >= config.MIN_PROMPTS]
     highest, lowest = charts.tied_extremes(ranked, "title")
-    st.subheader("Where the crowd and the spec agree most and least")
+    st.header("Where the crowd and the spec agree most and least")
     if highest.empty:
         st.text("No section has enough participants at this relevance level to report.")
     elif len(highest) == len(charts.shown(ranked)):

@@ -1,9 +1,10 @@
 """People and countries: who took part, agreement by country and demographic group, where groups diverge."""
 import streamlit as st
 
-from components import charts, crowd, data, frame, intervals, labels, quote, state, tables
+from components import alt_text, charts, crowd, data, frame, intervals, labels, state, tables
 from core import exports, privacy
 from core.reads import figures
+from views import people_view
 
 st.title("People and countries")
 st.markdown("Who took part, and whether agreement with the Model Spec Ranker depends on where people live or who "
@@ -17,13 +18,16 @@ countries = counts[counts["field"] == "country"][["name", "level", "n_participan
 tables.figure_with_table(charts.country_map_figure(countries, iso_col="level"), countries,
                          name="participants_by_country", caption="Participants by country of residence.",
                          n_note="Darker: more people; blank: no participants, or fewer than 10 (not shown).",
-                         summary=f"{int((~countries['suppressed']).sum())} countries shown; "
-                                 f"{int(countries['suppressed'].sum())} with {privacy.SUPPRESSED_TEXT} not shown.")
+                         summary=alt_text.counts(countries.sort_values("n_participants", ascending=False), "name",
+                                                 "Participants by country of residence"))
 # One demographic at a time, chosen in the URL: drawing all five at once cost most of the page's run time.
 breakdown = state.select_page_param("breakdown", "Participants by", [f for f in labels.FIELDS if f != "country"],
                                     "age", format_func=lambda f: labels.FIELDS[f])
-part = counts[counts["field"] == breakdown][["name", "n_participants", "reliability", "suppressed"]]
-tables.figure_with_table(charts.counts_figure(part, "name"), part, name=f"participants_by_{breakdown}",
+part = labels.in_natural_order(counts[counts["field"] == breakdown], breakdown)
+part = part[["name", "n_participants", "reliability", "suppressed"]]
+tables.figure_with_table(charts.counts_figure(part, "name", keep_order=breakdown in labels.ORDINAL), part,
+                         name=f"participants_by_{breakdown}",
+                         summary=alt_text.counts(part, "name", f"Participants by {labels.FIELDS[breakdown].lower()}"),
                          caption=f"Participants — {labels.FIELDS[breakdown]}.", n_note="As answered in the intake survey.")
 
 view = state.filter_controls(("run", "block", "metric"))
@@ -64,10 +68,7 @@ else:
         "country", "Look at one country", [None, *eligible], None,
         format_func=lambda c: "Choose a country…" if c is None else labels.country_name(c))
     if country:
-        row = shown[(shown["field"] == "country") & (shown["level"] == country)].iloc[0]
-        sentence = privacy.estimate_sentence(f"Participants living in {labels.country_name(country)}",
-                                             row["estimate"], row["ci_low"], row["ci_high"], row["n_participants"])
-        quote.quote_box(sentence, state.permalink("people", pin=("run", "block", "metric"), country=country))
+        people_view.country_quote(view, shown, overall, country)
 
     st.header("Groups that differ from everyone else")
     compared = intervals.flag_differences(shown.assign(field_name=lambda d: d["field"].map(labels.FIELDS)))

@@ -50,9 +50,12 @@ def shown(df: pd.DataFrame) -> pd.DataFrame:
 
 def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None = None,
                     reference_label: str = "Overall", tie_col: str | None = None,
-                    x_title: str = "Agreement with the ranker") -> go.Figure:
-    """Dots with 95% CI error bars, highest first; low-reliability rows hollow; optional tie groups shaded."""
-    rows = shown(df).sort_values(["estimate", label_col], ascending=[False, True]).reset_index(drop=True)
+                    x_title: str = "Agreement with the ranker", keep_order: bool = False) -> go.Figure:
+    """Dots with 95% CI error bars, highest first (or in the frame's order: `keep_order`, for ordinal levels);
+    low-reliability rows hollow; optional tie groups shaded."""
+    rows = shown(df)
+    rows = (rows if keep_order else rows.sort_values(["estimate", label_col], ascending=[False, True]))
+    rows = rows.reset_index(drop=True)
     labels = [wrapped(v) for v in rows[label_col]]
     if "rank_range" in rows.columns:
         # Arena-style: a row ranks above another only if its whole interval lies above, so show the range.
@@ -77,7 +80,8 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
             hovertemplate="%{y}<br>%{x:.0%} (95% CI %{customdata[0]:.0%}–%{customdata[1]:.0%})"
                           "<br>%{customdata[2]:,.0f} participants<extra></extra>",
         ))
-    shapes = _tie_bands(rows[tie_col].tolist()) if tie_col and rows[tie_col].nunique() > 1 else []
+    # Drawn whenever ties are asked for: a single band over every row says that no section ranks above another.
+    shapes = _tie_bands(rows[tie_col].tolist()) if tie_col else []
     annotations = []
     if reference is not None and pd.notna(reference):
         # A vertical line across the plot (x in data units, y in plot fractions), labelled above it.
@@ -122,10 +126,13 @@ def _tie_bands(groups: list) -> list[dict]:
     return bands
 
 
-def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants") -> go.Figure:
-    """Horizontal bars of participant counts; suppressed levels are not drawn."""
+def counts_figure(df: pd.DataFrame, label_col: str, x_title: str = "Participants",
+                  keep_order: bool = False) -> go.Figure:
+    """Horizontal bars of participant counts, largest first (or in the frame's order: `keep_order`, for ordinal
+    levels); suppressed levels are not drawn."""
     privacy.assert_applied(df)
-    rows = df[~df["suppressed"]].sort_values("n_participants", ascending=False)
+    rows = df[~df["suppressed"]]
+    rows = rows if keep_order else rows.sort_values("n_participants", ascending=False)
     labels = [label(v) for v in rows[label_col]]
     bars = go.Bar(
         x=rows["n_participants"].astype(float), y=labels, orientation="h", name="Participants",
@@ -150,7 +157,9 @@ def country_map_figure(df: pd.DataFrame, iso_col: str = "country", name_col: str
     countries = go.Choropleth(
         locations=rows[iso_col], locationmode="ISO-3", z=rows["n_participants"].astype(float),
         colorscale=SEQUENTIAL, marker_line_color="#FFFFFF", marker_line_width=0.5,
-        colorbar={"title": "Participants", "thickness": 12, "len": 0.8},
+        # Below the map, not beside it: on a phone a side colour bar takes a third of the width.
+        colorbar={"title": {"text": "Participants", "side": "top"}, "orientation": "h", "thickness": 10,
+                  "len": 0.6, "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top"},
         customdata=[label(x) for x in names],
         hovertemplate="%{customdata}: %{z:,.0f} participants<extra></extra>",
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SITE_NAME = "Collective Alignment Explorer"
 
 
 @dataclass(frozen=True)

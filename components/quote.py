@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, state
+from components import data, labels, state
 from components.frame import lazy_expander
+from core import wording
 
 CITATION = ("Collective Alignment Explorer, computed from OpenAI's collective-alignment-1 (CA-1) dataset "
             "(CC BY 4.0)")
@@ -25,3 +26,16 @@ def quote_box(sentence: str, link: str) -> None:
         if box := lazy_expander("Copy it with its source and link", f"open:quote:{link}",
                                 icon=":material/content_copy:"):
             box.code(f"{sentence}\nSource: {source}. {url}", language=None, wrap_lines=True)
+
+
+def context(view: state.View, *, threshold: bool = False) -> str:
+    """What a quoted figure measures: measure, question, relevance level (section figures) and ranker run."""
+    return wording.view_phrase(view.run, view.block, view.metric, view.threshold if threshold else None)
+
+
+def group_subject(view: state.View) -> str:
+    """'Everyone in the study' or 'People living in Mexico' for the view's group."""
+    if not view.group:
+        return wording.group_subject(None, None)
+    field, level = view.group
+    return wording.group_subject(field, labels.level_name(field, level))

@@ -15,6 +15,9 @@ SHARED = ("run", "block", "metric", "threshold", "group")
 DEFAULTS = {"block": "world", "metric": "pairwise", "threshold": "5", "group": None}
 MAX_VALUE_CHARS = 200
 MAX_LISTED = 8
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_")
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+                             "li_fat_id", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "si", "ref_src"})
 LABELS = {
     "block": {"world": "World: best for everyone", "personal": "Personal: best for me"},
     "metric": {"pairwise": "Pairwise order", "top": "Top choice"},
@@ -72,11 +75,16 @@ def _take(name: str, allowed: Collection[str]) -> str | None:
     return None
 
 
+def is_tracking(name: str) -> bool:
+    """Well-known campaign and click-tracking parameters, which sharing adds to links: dropped without a notice."""
+    return name.lower().startswith(TRACKING_PREFIXES) or name.lower() in TRACKING_PARAMS
+
+
 def start(page_url_path: str) -> None:
     """Begin a page run: a URL we did not write ourselves (a shared link, a pasted URL) is read as new input."""
     ss = st.session_state
     now = _query_now()
-    ss[_INCOMING] = {} if now == ss.get(_WRITTEN) else now
+    ss[_INCOMING] = {} if now == ss.get(_WRITTEN) else {k: v for k, v in now.items() if not is_tracking(k)}
     ss[_IGNORED], ss[_PAGE], ss[_PAGE_PARAMS] = [], page_url_path, {}
 
 

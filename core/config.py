@@ -78,6 +78,11 @@ ANCHOR_MEDIAN_FACTOR = 5
 SOURCE_ENV = "CA_SOURCE"
 DEFAULT_SOURCE = "auto"
 
+# Who runs this copy of the site, and where readers propose corrections (an issue tracker with
+# .github/ISSUE_TEMPLATE/correction.md); set by whoever deploys it.
+PUBLISHER = os.environ.get("CA_PUBLISHER", "")
+REPO_URL = os.environ.get("CA_REPO_URL", "").rstrip("/")
+
 
 @cache
 def code_version() -> str:

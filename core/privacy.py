@@ -222,10 +222,19 @@ def estimate_sentence(
     ci_high: Cell,
     n: Cell,
     measure: str = "agreement with the Model Spec Ranker",
+    *,
+    context: str = "",
+    comparisons: Sequence[str] = (),
 ) -> str:
-    """One quotable sentence that carries n and the CI, or says the group is too small to report."""
+    """One quotable sentence that carries n, the CI, what was measured (`context`: measure, question, relevance,
+    ranker run) and the figures that make it meaningful (`comparisons`), or says the group is too small."""
+    about = f" [{context}]" if context else ""
     if is_suppressed(n) or estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
-        return f"{subject}: not reported ({SUPPRESSED_TEXT})."
+        return f"{subject}: {measure} not reported ({SUPPRESSED_TEXT}){about}."
     k = int(n)
     flag = f", {LOW_RELIABILITY_TEXT}" if k < LOW_RELIABILITY_BELOW else ""
-    return f"{subject} ({k:,} participants{flag}): {measure} was {pct(estimate)} ({ci_text(ci_low, ci_high)})."
+    compared = [c for c in comparisons if c]
+    return (
+        f"{subject} ({k:,} participants{flag}): {measure} was {pct(estimate)} ({ci_text(ci_low, ci_high)}){about}."
+        + (f" For comparison: {'; '.join(compared)}." if compared else "")
+    )

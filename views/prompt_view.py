@@ -7,8 +7,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import charts, data, labels, state, tables
-from core import exports, privacy
+from components import alt_text, charts, data, labels, prompt_links, state, tables
+from components.frame import md_escape
+from core import exports, privacy, wording
 from core.config import LETTERS
 from core.reads import prompt_data as rp
 from core.reads import slices
@@ -190,7 +191,7 @@ def crowd_charts(prompt_id: str, block: str, n_block: object) -> None:
         filters=filters, caption="How often each response was placed first, second, third and last "
                                  "(tied responses share a place).",
         n_note=privacy.n_label(n_block) + ".",
-        summary="Stacked bars: for each response, the share of rankings that put it in each place.",
+        summary=alt_text.places(dist),
     )
 
 
@@ -219,11 +220,12 @@ def country_split(prompt_id: str, block: str) -> None:
         st.info(f"No country has enough participants on this prompt to show its choices. {note}",
                 icon=":material/group_off:")
         return
+    named = df.assign(country=df["country"].map(labels.country_name))  # names, not codes, where people read
     tables.figure_with_table(
-        country_split_figure(df), df, name="prompt_country_first_choice", view_slug=_slug(prompt_id, block),
+        country_split_figure(named), df, name="prompt_country_first_choice", view_slug=_slug(prompt_id, block),
         filters={"prompt_id": prompt_id, "block": block},
         caption="Share of each country's single first choices.", n_note=note,
-        summary=f"Stacked bars of first choices for {shown} {'country' if shown == 1 else 'countries'}.",
+        summary=alt_text.country_choices(named) or note,
     )
 
 
@@ -243,7 +245,7 @@ def ranker(prompt_id: str, run: str | None, block: str, n_block: object, reveale
         return None
     st.text(f"Ranking: {row['ranking']}   (run {run})")
     if not privacy.is_suppressed(n_block) and pd.notna(row.get("crowd_ranker_pairwise")):
-        st.text(f"Crowd's Borda order: {row['crowd_order']}. Pairwise agreement between the two orders: "
+        st.text(f"Crowd's average order (Borda count): {row['crowd_order']}. Pairwise agreement between the two orders: "
                 f"{privacy.pct(row['crowd_ranker_pairwise'])}.")
     if revealed and row.get("rationale"):
         st.caption("The ranker's rationale")
@@ -265,6 +267,7 @@ def flags(prompt_id: str) -> None:
         view_slug=_slug(prompt_id, "all"), filters={"prompt_id": prompt_id},
         caption="Participants were asked whether any response was unacceptable; share who flagged each one.",
         n_note=f"{int(asked.max()):,} asked." if len(asked) else "",
+        summary=alt_text.shares(df, "response", "share", "Share of those asked who flagged each response"),
     )
 
 
@@ -285,6 +288,7 @@ def answers(prompt_id: str) -> None:
             shares_figure(part, "answer", "share", "Share of answers"), part, name=f"prompt_{question}",
             view_slug=_slug(prompt_id, "all"), filters={"prompt_id": prompt_id, "question": question},
             caption="Share of participants' answers.", n_note=privacy.n_label(part["n_participants"].iloc[0]) + ".",
+            summary=alt_text.shares(part, "answer", "share", f"Answers to “{title}”"),
         )
 
 
@@ -317,26 +321,29 @@ def show(prompt_id: str, view: state.View) -> None:
     stats = data.read(rp.prompt_stats, prompt_id)
     n_block = stats.loc[stats["block"] == view.block, "n_participants"]
     n_block = n_block.iloc[0] if len(n_block) else None
-    st.text(f"Prompt {prompt_id}")
-    st.caption(f"{privacy.n_label(header['n_participants'])} · "
+    st.header(md_escape(wording.prompt_title(header["first_user_text"])), anchor=False)
+    st.caption(f"Prompt id {md_escape(prompt_id)} · "
+               f"{privacy.n_label(header['n_participants'])} · "
                + (f"{int(header['n_assessments']):,} assessments"
                   if not privacy.is_suppressed(header["n_participants"]) else "assessments not counted"))
     conversation(prompt_id)
     revealed = content_gate(prompt_id, bool(header["content_notice"]))
     responses(prompt_id, revealed)
+    # Rank it yourself comes before the crowd's and the ranker's answers, so a reader ranks before seeing them.
+    crowd_order = stats.loc[stats["block"] == view.block, "crowd_order"]
+    ranked = data.read(rp.ranker_view, view.run, prompt_id, view.block) if view.run else pd.DataFrame()
+    rank_yourself.panel(
+        prompt_id, view.block, n_block,
+        crowd_order.iloc[0] if len(crowd_order) else None,
+        ranked["ranking"].iloc[0] if len(ranked) and pd.notna(ranked["ranking"].iloc[0]) else None,
+    )
     crowd_charts(prompt_id, view.block, n_block)
     country_split(prompt_id, view.block)
-    ranker_row = ranker(prompt_id, view.run, view.block, n_block, revealed)
+    ranker(prompt_id, view.run, view.block, n_block, revealed)
     flags(prompt_id)
     answers(prompt_id)
     rationales(prompt_id, stats, revealed)
     rubric_view.prompt_section(prompt_id, revealed)
-    crowd_order = stats.loc[stats["block"] == view.block, "crowd_order"]
-    rank_yourself.panel(
-        prompt_id, view.block, n_block,
-        crowd_order.iloc[0] if len(crowd_order) else None,
-        (ranker_row or {}).get("ranking"),
-    )
 
 
 def listing(view: state.View) -> None:
@@ -370,7 +377,7 @@ def listing(view: state.View) -> None:
     else:
         shown = slices.suppress(rows.drop(columns="n_total"), LIST_SPEC)
         shown = shown.assign(
-            link=[state.permalink("prompts", prompt=p) for p in shown["prompt_id"]],
+            title=[wording.prompt_title(t) for t in shown["first_user_text"]],
             preview=[t if len(t) <= PREVIEW_CHARS else t[:PREVIEW_CHARS] + "…"
                      for t in shown["first_user_text"].fillna("")],
         )
@@ -378,14 +385,24 @@ def listing(view: state.View) -> None:
         st.text(f"Prompts {first_row:,}–{first_row + len(shown) - 1:,} of {total:,}, sorted by "
                 f"{rp.SORT_KEYS[sort].lower()}. Prompts with {privacy.SUPPRESSED_TEXT} are listed last, "
                 "without statistics.")
-        columns = ["link", "preview", "n_participants", "contestedness", "ranker_divergence", "country_divergence",
+        # The key numbers follow the title, so a phone shows them without scrolling sideways.
+        columns = ["title", "contestedness", "n_participants", "ranker_divergence", "country_divergence",
                    "country_divergence_pair", "crowd_order", "ranker_ranking", "content_notice", "reliability"]
-        st.dataframe(shown[columns], hide_index=True, width="stretch", column_config={
+        names = shown.assign(country_divergence_pair=shown["country_divergence_pair"].map(labels.pair_names))
+        st.dataframe(names[columns], hide_index=True, width="stretch", column_config={
             **tables.column_config(shown[columns]),
-            "link": st.column_config.LinkColumn("Open", display_text="Open"),
-            "preview": st.column_config.TextColumn("First user message", width="large"),
-            "ranker_divergence": st.column_config.NumberColumn("Crowd vs ranker divergence", format="percent"),
-            "country_divergence": st.column_config.NumberColumn("Country divergence", format="percent"),
+            "title": st.column_config.TextColumn("Prompt", width="medium", pinned=True),
+            "contestedness": st.column_config.NumberColumn(
+                "Contestedness", format="percent",
+                help="How much participants disagreed: 0% everyone ranked alike, 100% spread evenly "
+                     "(1 − Kendall's W)."),
+            "ranker_divergence": st.column_config.NumberColumn(
+                "Crowd vs ranker divergence", format="percent",
+                help="Share of response pairs the crowd's average order (Borda count) and the ranker put the "
+                     "other way round."),
+            "country_divergence": st.column_config.NumberColumn(
+                "Country divergence", format="percent",
+                help="Largest gap between two countries' first-choice shares (total-variation distance)."),
             "country_divergence_pair": st.column_config.TextColumn("Most divergent pair"),
             "crowd_order": st.column_config.TextColumn("Crowd's order"),
             "ranker_ranking": st.column_config.TextColumn("Ranker's order"),
@@ -399,12 +416,14 @@ def listing(view: state.View) -> None:
         if n_pages > 1:
             state.select_page_param("page", "Page", [str(i) for i in range(1, n_pages + 1)], "1",
                                     format_func=lambda p: f"Page {p} of {n_pages}")
-        table = shown.drop(columns=["link", "preview"])
+        with st.expander(f"Open a prompt on this page ({len(shown)} links)", icon=":material/forum:"):
+            prompt_links.links(shown)
+        table = shown.drop(columns=["title", "preview"])
         tables.downloads(table, name="prompt_list",
                          view_slug=exports.slug(view.block, sort, anchor, country, f"p{page}"),
                          filters={**view.as_dict(), "sort": sort, "section": anchor, "country": country,
                                   "search": search or None, "page": page})
     st.caption("Contestedness is 1 − Kendall's W (0: everyone ranked alike; 1: rankings spread evenly). Crowd vs "
-               "ranker divergence is the share of response pairs the crowd's Borda order and the ranker put the "
+               "ranker divergence is the share of response pairs the crowd's average order (Borda count) and the ranker put the "
                "other way round. Country divergence is the largest gap between two countries' first-choice "
                f"shares (total-variation distance), over countries with {privacy.MIN_PARTICIPANTS}+ participants.")

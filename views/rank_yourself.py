@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import charts, data, tables
+from components import charts, data, labels, tables
 from core import privacy
 from core.config import LETTERS
 from core.rankings.grammar import format_ranking
@@ -87,6 +87,7 @@ def panel(prompt_id: str, block: str, n_block: object, crowd_order: str | None, 
     else:
         st.caption(f"Countries with at least {privacy.MIN_PARTICIPANTS} participants on this prompt (one is also left "
                    "out when it would let a hidden country's count be worked out from the total)")
+        countries = countries.assign(country=countries["country"].map(labels.country_name))
         st.dataframe(countries, hide_index=True, width="stretch", column_config={
             "country": st.column_config.Column("Country"),
             "n_participants": st.column_config.NumberColumn("Participants", format="localized"),

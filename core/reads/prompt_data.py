@@ -19,6 +19,7 @@ SORT_KEYS = {
     "contestedness": "Contestedness (crowd disagreement)",
     "ranker": "Crowd vs ranker divergence",
     "countries": "Divergence between countries",
+    "agreed": "Agreement in the crowd (prompts everyone ranked alike first)",
 }
 PAGE_SIZE = 25
 RATIONALE_SAMPLE = 5

@@ -475,8 +475,18 @@ def file_stem(kind: str, view_slug: str) -> str:
 
 def bundle_zip(df: pd.DataFrame, manifest_obj: dict, stem: str, citation: str) -> bytes:
     """A ZIP of the CSV, the Parquet file, manifest.json and a README with the escaping note and citation."""
+    synthetic = manifest_obj.get("synthetic") is True
+    warning = (
+        [
+            "SYNTHETIC SAMPLE - NOT REAL DATA. Every value in this bundle was computed from generated data that only "
+            "imitates the format of OpenAI's CA-1 release. Do not quote it."
+        ]
+        if synthetic
+        else []
+    )
     readme = "\n\n".join(
         [
+            *warning,
             f"{stem}: {manifest_obj.get('row_count')} rows ({manifest_obj.get('tier')}).",
             exports.ESCAPING_NOTE,
             (

@@ -179,11 +179,22 @@ def test_slice_download_escapes_every_trigger(page, store):
 
 def test_small_slice_is_refused_with_a_plain_message(page):
     def pick_nld(at):
-        at.selectbox(key="slice:country").set_value("NLD")
+        at.selectbox(key="w:page:slice_country").set_value("NLD")
 
     at, files = page("app_pages/downloads.py", before=pick_nld)
     assert not [f for f in files if f.startswith("ca1_assessments_")]
     assert any("fewer than 10 participants" in w.value for w in at.warning)
+    assert at.query_params["slice_country"] == "NLD"  # the slice lives in the URL like every other view
+
+
+def test_slice_filters_come_from_the_link_and_junk_is_listed(page):
+    at, _ = page("app_pages/downloads.py", slice_country="NLD", slice_block="personal", rationales="no",
+                 slice_field="age", slice_level="no-such-age")
+    assert at.selectbox(key="w:page:slice_country").value == "NLD"
+    assert at.selectbox(key="w:page:slice_block").value == "personal"
+    assert at.checkbox(key="slice:rationales").value is False
+    notice = next(t.value for t in at.text if t.value.startswith("Ignored link parameters"))
+    assert "slice_level=no-such-age" in notice and "slice_country" not in notice
 
 
 def test_prompt_page_downloads(page):

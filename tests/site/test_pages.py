@@ -161,16 +161,20 @@ def test_people_country_view_and_its_quote(site, sample_db):
     big = shown[(shown["field"] == "country") & ~shown["suppressed"]].sort_values("n_participants").iloc[-1]
     at = site("app_pages/people.py", country=big["level"])
     healthy(at)
-    sentence = next(t.value for t in at.text if t.value.startswith("Participants living in"))
+    sentence = next(t.value for t in at.text if t.value.startswith("People living in"))
     assert f"{int(big['n_participants']):,} participants" in sentence and privacy.pct(big["estimate"]) in sentence
-    quoted = next(c.value for c in lazy.open_all(at).code if c.value.startswith("Participants living in"))
+    everyone = sample_db.execute("SELECT estimate FROM agreement_overall WHERE run_id = ? AND block = 'world' "
+                                 "AND metric = 'pairwise'", [run]).fetchone()[0]
+    assert f"everyone in the study {privacy.pct(everyone)}" in sentence and "chance level 50%" in sentence
+    assert labels.country_name(big["level"]) in sentence and "Measure: pairwise order" in sentence
+    quoted = next(c.value for c in lazy.open_all(at).code if c.value.startswith("People living in"))
     assert f"country={big['level']}" in quoted
     no_small_counts(at)
     hidden = shown[(shown["field"] == "country") & shown["suppressed"]]
     if not hidden.empty:
         at = site("app_pages/people.py", country=hidden["level"].iloc[0])
         assert f"country={hidden['level'].iloc[0]}" in notice(at)
-        assert not any(t.value.startswith("Participants living in") for t in at.text)
+        assert not any(t.value.startswith("People living in") for t in at.text)
 
 
 def test_people_participant_counts_follow_the_breakdown_link(site, sample_db):

@@ -1,13 +1,16 @@
 """Contested prompts page on a planted store: list sorting, filters, search, deep links, notices, rank it yourself."""
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import duckdb
 import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import config, privacy
+from components import frame
+from core import config, privacy, wording
 from core.rankings.grammar import parse_ranking
 from core.reads import prompt_data as rp
 from tests.site import prompt_store as ps
@@ -39,9 +42,11 @@ def page(store, monkeypatch):
 
 
 def listed(at: AppTest) -> list[str]:
-    """Prompt ids in the list, in order (from the link column)."""
-    links = at.dataframe[0].value["link"]
-    return [link.split("prompt=", 1)[1] for link in links]
+    """Prompt ids in the list, in order (from the same-tab links under the table, one per row)."""
+    ids = [unquote(p.proto.query_string.split("prompt=", 1)[1]) for p in at.get("page_link")
+           if "prompt=" in p.proto.query_string]
+    assert len(ids) == len(at.dataframe[0].value)
+    return ids
 
 
 def texts(at: AppTest) -> list[str]:
@@ -53,7 +58,7 @@ def expected_order(store, sort: str) -> list[str]:
     con = duckdb.connect(str(store), read_only=True)
     df = con.execute("""
         SELECT s.prompt_id, s.n_participants, s.contestedness, 1 - r.crowd_ranker_pairwise AS ranker,
-               s.country_divergence AS countries
+               s.country_divergence AS countries, -s.contestedness AS agreed
         FROM prompt_stats s LEFT JOIN prompt_ranker r
           ON r.prompt_id = s.prompt_id AND r.block = s.block AND r.run_id = ?
         WHERE s.block = 'world'""", [ps.RUN]).df()
@@ -213,8 +218,9 @@ def test_rank_it_yourself_planted_ranking(page):
     assert any(t.startswith("Crowd's order: A>B>C>D. 47% of participants") for t in texts(at))
     countries = next(d.value for d in at.dataframe if "country_order" in d.value.columns)
     got = dict(zip(countries["country"], countries["agreement"], strict=True))
-    assert got == pytest.approx({"USA": 4 / 6})
-    assert dict(zip(countries["country"], countries["country_order"], strict=True)) == {"USA": "A>B>C>D"}
+    assert got == pytest.approx({"United States": 4 / 6})  # names, not codes
+    assert dict(zip(countries["country"], countries["country_order"], strict=True)) == {
+        "United States": "A>B>C>D"}
     assert any(t.startswith("Agreement with the Model Spec Ranker (B>A>C>D): 83%") for t in texts(at))
 
 
@@ -256,7 +262,9 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
     assert not listing.exception and len(listing.dataframe[0].value) == rp.PAGE_SIZE
     at = site("app_pages/prompts.py", prompt=busiest)
     assert not at.exception
-    assert f"Prompt {busiest}" in texts(at)
+    assert any(f"Prompt id {frame.md_escape(busiest)}" in c.value for c in at.caption)
+    title = sample_db.execute("SELECT first_user_text FROM prompts WHERE prompt_id = ?", [busiest]).fetchone()[0]
+    assert at.header[0].value == frame.md_escape(wording.prompt_title(title))
     stored = sample_db.execute("SELECT share FROM prompt_first_choice WHERE prompt_id = ? AND block = 'world' "
                                "ORDER BY letter", [busiest]).df()
     assert at.dataframe[0].value["share"].tolist() == pytest.approx(stored["share"].tolist())

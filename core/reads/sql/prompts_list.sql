@@ -46,6 +46,7 @@ ORDER BY
             WHEN 'contestedness' THEN contestedness
             WHEN 'ranker' THEN ranker_divergence
             WHEN 'countries' THEN country_divergence
+            WHEN 'agreed' THEN -contestedness
         END
     END DESC NULLS LAST,
     prompt_id
