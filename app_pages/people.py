@@ -80,15 +80,7 @@ else:
     st.caption(f"{len(differing)} of {len(compared)} groups shown differ from the rest of the participants. "
                "difference_low–difference_high: 95% interval of the group minus everyone else. "
                + intervals.bh_note(len(compared)))
-    diverging = data.read_shown(figures.country_divergence, view.block, 200)
-    diverging = diverging[~diverging["suppressed"]].head(10)  # never rank by a hidden value
-    diverging = tables.with_prompt_links(diverging)
-    st.subheader("Prompts where countries' first choices differ most", anchor=False)
-    tables.prompt_links_table(diverging, ["country_divergence", "country_divergence_pair", "n_countries_eligible",
-                                          "n_participants"])
-    st.caption("Largest difference between two countries' first-choice shares (total-variation distance, 0–1), "
-               "among countries with enough participants on the prompt.")
-    tables.downloads(diverging, name="country_divergence", view_slug=exports.slug(view.block), filters=view.as_dict())
+    people_view.diverging_prompts(view)
 
 if view.run is not None:
     crowd.people_section(view)

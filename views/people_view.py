@@ -37,7 +37,7 @@ def country_quote(view: state.View, shown: pd.DataFrame, overall: pd.DataFrame, 
     """One country's figure as a quote, beside everyone's and chance."""
     row = shown[(shown["field"] == "country") & (shown["level"] == country)].iloc[0]
     comparisons = [wording.chance_text(view.metric)]
-    if not overall.empty and not overall["suppressed"].iloc[0]:
+    if not overall.empty and not bool(overall.iloc[0].get("suppressed", False)) and pd.notna(overall["estimate"].iloc[0]):
         everyone = overall.iloc[0]
         comparisons.insert(0, wording.reference_text("everyone in the study", everyone["estimate"],
                                                      everyone["ci_low"], everyone["ci_high"]))
