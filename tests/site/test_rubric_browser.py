@@ -10,7 +10,7 @@ import pytest
 from tests.site import test_browser as shared
 from tests.site.test_browser import ARTIFACTS, VIEWPORTS
 
-server, browser = shared.server, shared.browser  # the Streamlit server and Chromium of the page walk, shared
+server = shared.server  # the page walk's Streamlit server (Chromium comes from conftest.py)
 
 HEADING = "What people said a good answer must do"
 
@@ -38,7 +38,7 @@ def _open(browser, url: str, viewport: str, name: str, wait_text: str):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url, wait_until="domcontentloaded")
-    page.get_by_text("Groups of fewer than 10 participants are never shown").wait_for(timeout=90_000)
+    page.get_by_text("Figures from fewer than 10 participants are not reported", exact=False).wait_for(timeout=90_000)
     target = page.get_by_text(wait_text, exact=True).first
     target.wait_for(timeout=60_000)
     page.wait_for_load_state("networkidle")
