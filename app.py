@@ -16,6 +16,7 @@ spec = next(p for p in nav.PAGES if p.title == current.title)
 
 # The browser tab and bookmarks name the page and the site, never "Streamlit".
 st.set_page_config(page_title=f"{spec.title} · {nav.SITE_NAME}")
+frame.styles()
 state.start(spec.url_path)
 notice = st.empty()
 info = None

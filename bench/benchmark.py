@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if "10x" in scales and "full" not in scales and not full_json.exists():
         scales.insert(scales.index("10x"), "full")
     started = dt.datetime.now(dt.UTC)
-    meta = {"command": "python -m core " + shlex.join(sys.argv[1:] if sys.argv[0].endswith("__main__.py") else []),
+    meta = {"command": "python -m bench " + shlex.join(sys.argv[1:] if sys.argv[0].endswith("__main__.py") else []),
             "started_at": started.isoformat(timespec="seconds"), "code_version": code_version(),
             "machine": machine()}
     runs = {scale: measure_scale(scale, args) for scale in scales}

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     require_loopback(args.host)
     pages, failure_texts = list_pages()
     drive = run_ws_load if args.mode == "ws" else run_load
-    command = "python -m core " + " ".join(sys.argv[1:])
+    command = "python -m bench " + " ".join(sys.argv[1:])
     if args.port:
         base_url = f"http://{args.host}:{args.port}"
         wait_healthy(base_url, timeout_s=10)

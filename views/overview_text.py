@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from components import data, labels, quote, state
+from components.frame import md_escape
 from core import privacy, wording
 from core.reads import figures
 
@@ -34,7 +35,7 @@ def answer(view: state.View) -> str:
     unit = "of response pairs" if view.metric == "pairwise" else "of first choices"
     question = wording.QUESTIONS[view.block]
     return (f"{verdict[0].upper()}{verdict[1:]}. Asked which response is {question}, participants agreed with this "
-            f"project's Model Spec Ranker (run {view.run}) on {privacy.pct(row['estimate'])} {unit} "
+            f"project's Model Spec Ranker (run {md_escape(view.run)}) on {privacy.pct(row['estimate'])} {unit} "
             f"({privacy.ci_text(row['ci_low'], row['ci_high'])}, {privacy.n_label(row['n_participants'])}); "
             f"guessing would give {privacy.pct(chance)}.")
 

@@ -10,6 +10,7 @@ import pandas as pd
 from core.rankings import metrics
 from core.rankings.grammar import format_ranking, parse_ranking, top_choice
 from core.stats.build import query
+from core.stats.crowd_build import query as crowd_query
 
 RUN = "run-planted"
 SPEC = "2025-04-11"
@@ -108,6 +109,8 @@ def build(path: Path) -> Path:
     con = duckdb.connect(str(path))
     con.execute(RELEASE_DDL)
     con.execute(query("agg_create_tables"))
+    # Every store the builder writes has the crowd tables; here they stay empty (the planted figures are the ranker's).
+    con.execute(crowd_query("crowd_create_tables"))
     prompt_ids = [ANCHOR_PROMPT, NOTICE_PROMPT, SMALL_PROMPT, HOSTILE_PROMPT, *FILLERS]
     people = pd.DataFrame([{
         "annotator_id": a, "age": "25-34" if a[1] in "0" else "35-44", "gender": "Female" if int(a[1:]) % 2 else "Male",

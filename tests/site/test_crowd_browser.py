@@ -39,7 +39,7 @@ def test_every_page_without_a_run_shows_crowd_findings(server, browser, page_spe
     page = context.new_page()
     page.goto(f"{server}/{page_spec.url_path}", wait_until="domcontentloaded")
     page.locator("h1").first.wait_for(timeout=60_000)
-    page.get_by_text("Groups of fewer than 10 participants are never shown").wait_for(timeout=60_000)
+    page.get_by_text("Figures from fewer than 10 participants are not reported").wait_for(timeout=60_000)
     if page_spec.url_path in FIGURE_PAGES:
         chart = page.locator(".js-plotly-plot").first
         chart.wait_for(timeout=45_000)
