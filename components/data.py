@@ -106,8 +106,14 @@ def connection() -> duckdb.DuckDBPyConnection:
 @st.cache_data(max_entries=512, show_spinner=False)
 def _read(_fn: Callable[..., pd.DataFrame], key: str, args: tuple, store: str) -> pd.DataFrame:
     # A fresh cursor per query: a DuckDB connection must not be shared between Streamlit's threads.
+    return read_on(connection(), _fn, *args)
+
+
+def read_on(con: duckdb.DuckDBPyConnection, fn: Callable[..., pd.DataFrame], *args) -> pd.DataFrame:
+    """fn(cursor, *args) with damaged data blocks reported in plain words (also for files made on a download click,
+    whose thread gets the connection from the page run)."""
     try:
-        return _fn(connection().cursor(), *args)
+        return fn(con.cursor(), *args)
     except duckdb.Error as exc:
         from core.store import damage
 

@@ -40,8 +40,10 @@ def md_escape(text: object) -> str:
 def source_banner(info: dict[str, str]) -> None:
     """Say where the numbers come from; synthetic data gets an unmissable warning."""
     if data.is_synthetic(info):
+        # The demo is generated at the study's full scale, the sample is small: the banner names which one it is.
+        kind = "Synthetic demo" if info.get("source") == "demo" else "Synthetic sample"
         st.error(
-            "**Synthetic sample — not real results.** Every number on this site is computed from generated "
+            f"**{kind} — not real results.** Every number on this site is computed from generated "
             "data that only imitates the format of OpenAI's CA-1 release. Do not quote it.",
             icon=":material/science:",
         )
@@ -51,7 +53,10 @@ def source_banner(info: dict[str, str]) -> None:
         return
     revision = info.get("revision", "")
     commit = info.get("resolved_commit", "")
-    parts = ["Data: OpenAI collective-alignment-1 (CA-1) release, CC BY 4.0"]
+    # The same CA-1 files are published in two hub repositories (collective-alignment-1 and coval): name the one read.
+    repo = info.get("source_label", "").removesuffix(" (Hugging Face hub)")
+    where = inert.md(repo) if repo.startswith("openai/") else "OpenAI collective-alignment-1"
+    parts = [f"Data: {where} (CA-1) release, CC BY 4.0"]
     if _HEX.fullmatch(revision):
         parts.append(f"revision `{revision}`")
     if _HEX.fullmatch(commit) and commit != revision:

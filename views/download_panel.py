@@ -62,12 +62,13 @@ def _ready(df: pd.DataFrame) -> Callable[[], pd.DataFrame]:
 
 
 def _later(con, key: tuple, name: str, filters: dict | None) -> Callable[[], pd.DataFrame]:
-    """A large table suppressed on first click (on the download thread), then kept for the other formats."""
+    """A large table suppressed on first click (on the download thread), then kept for the other formats; a damaged
+    store fails the click with the same plain reason the pages give (in the server log)."""
     def make() -> pd.DataFrame:
         if key not in _GENERATED:
             while len(_GENERATED) >= GENERATED_KEEP:
                 _GENERATED.pop(next(iter(_GENERATED)))
-            _GENERATED[key] = slices.table(con.cursor(), name, filters)
+            _GENERATED[key] = data.read_on(con, slices.table, name, filters)
         return _GENERATED[key]
     return make
 

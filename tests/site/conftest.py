@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from components import nav
 from core import config
+from tests import apptest
 
-APP = str(config.ROOT / "app.py")
 SITE_BOOTSTRAP_B = 30
 
 
@@ -46,13 +46,7 @@ def site(sample_build_dir, monkeypatch) -> Callable[..., AppTest]:
     st.cache_resource.clear()
 
     def open_page(page: str = nav.HOME.path, **query: str | list[str]) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()  # AppTest needs one run of the entry point before it can switch pages
-        if page != nav.HOME.path:
-            at.switch_page(page)
-        for key, value in query.items():
-            at.query_params[key] = value
-        return at.run()
+        return apptest.open_page(page, query)
 
     return open_page
 

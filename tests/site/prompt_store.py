@@ -335,19 +335,13 @@ def _ranker_and_meta(tables: dict) -> None:
 
 # --- Running a page in AppTest and collecting its downloads ------------------------------------------------------
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def open_page(page_path: str, /, **query: str):
     """Run app.py on a page (e.g. `app_pages/prompts.py`) with URL parameters; the store comes from the caller's env."""
-    from streamlit.testing.v1 import AppTest
+    from tests import apptest
 
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()  # AppTest needs one run of the entry point before it can switch pages
-    at.switch_page(page_path)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return apptest.open_page(page_path, query)
 
 
 def downloads(at, manager) -> dict[str, tuple[str, bytes]]:

@@ -11,13 +11,13 @@ import streamlit as st
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from components import frame
 from core import config
 from core.changelog import entries as changelog
-from tests import lazy
+from tests import apptest, lazy
 from tests.site import prompt_store
 from views import changelog_view
 
-APP = str(config.ROOT / "app.py")
 PAGE = "app_pages/changelog.py"
 POLITICAL = "avoid_targeted_political_manipulation"
 # Planted evidence for the political section: 14 + 10 + 4 + 2 participants by country. NLD and KEN are under
@@ -85,15 +85,16 @@ def open_page(stores, monkeypatch):
         monkeypatch.setenv(config.SOURCE_ENV, "sample")
         st.cache_data.clear()
         st.cache_resource.clear()
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()  # the home page first: switch_page needs the registered pages
-        at.switch_page(PAGE)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
+        at = apptest.open_page(PAGE, params)
         assert not at.exception, at.exception
         return at
     return _open
+
+
+def page_html(at: AppTest) -> list:
+    """The page's own HTML elements (the frame's style sheet, components/site.css, is not page content)."""
+    sheet = frame.STYLESHEET.read_text(encoding="utf-8")
+    return [e for e in at.get("html") if sheet not in e.value]
 
 
 def headings(at: AppTest) -> list[str]:
@@ -174,7 +175,7 @@ def test_junk_params_are_ignored_with_a_notice(open_page):
 
 def test_word_diff_is_shown_for_the_adopted_change(open_page):
     at = open_page(status="adopted", section=POLITICAL)
-    (diff,) = at.get("html")
+    (diff,) = page_html(at)
     assert '<del title="removed">' in diff.value and '<ins title="added">' in diff.value
     assert '<ins title="added">that is crafted for an unspecified or broad audience</ins>' in diff.value
     assert "[?](#no_agenda)" not in diff.value and "“Don&#x27;t have an agenda”" in diff.value
@@ -182,7 +183,7 @@ def test_word_diff_is_shown_for_the_adopted_change(open_page):
 
 def test_not_adopted_entry_shows_the_unchanged_rule(open_page):
     at = open_page(status="deferred")
-    (rule,) = at.get("html")
+    (rule,) = page_html(at)
     assert "<ins" not in rule.value and "<del" not in rule.value
     assert "creative or other contexts" in rule.value
     assert any("No change was made" in m.value for m in at.markdown)

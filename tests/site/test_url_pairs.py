@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from components import frame, nav
-from tests.site.conftest import APP
+from tests import apptest
 from tests.site.test_browser import ARTIFACTS, server  # noqa: F401  (fixture)
 
 SHARED = {"block": "personal", "metric": "top", "threshold": "4"}
@@ -72,12 +71,7 @@ EXPECTED_IGNORED = {("app_pages/prompts.py", "prompt", "sort"): "Ignored link pa
 
 def _open(page: str, query: dict[str, str]):
     """As the `site` fixture's opener, but any parameter name may be used (`page` included)."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page(page)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return apptest.open_page(page, query)
 
 
 @pytest.mark.parametrize(("page", "first", "second"), list(_pairs()))

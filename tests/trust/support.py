@@ -15,9 +15,8 @@ from bench import server
 from bench.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the trust tests import them from here
 from components import nav
 from core import config
-from tests import lazy
+from tests import apptest, lazy
 
-APP = str(config.ROOT / "app.py")
 TRUST_BOOTSTRAP_B = 20
 COUNTS_FILE = config.ROOT / "tests" / "artifacts" / "trust_counts.json"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
@@ -116,13 +115,7 @@ class SiteRunner:
         again until none is left closed, so the checks see the content a reader gets by opening them all. (The
         reruns drop one-off output such as the junk-parameter notice, so checks of that run without `expand`.)"""
         self._page = page
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.run()
-        if page != nav.HOME.path:
-            at.switch_page(page)
-        for key, value in (query or {}).items():
-            at.query_params[key] = value
-        at.run()
+        at = apptest.open_page(page, query, timeout=120)
         return lazy.open_all(at) if expand else at
 
 

@@ -243,3 +243,29 @@ def test_manifest_hashes_the_file_the_readme_configs_name(tmp_path):
     assert manifest["read_as:comparisons.jsonl"] == "data/comparisons-v2.jsonl"
     count("provenance_configs_checked")
 
+
+
+def test_a_download_made_on_click_reports_damaged_blocks_in_plain_words(monkeypatch, tmp_path):
+    """The large-table download runs on Streamlit's download thread, outside the page's cached reads: a damaged
+    block still becomes the site's plain message, and an error in our own SQL stays ours."""
+    import duckdb
+
+    from components import data
+    from views import download_panel
+
+    class Damaged:
+        def cursor(self):
+            return self
+
+        def execute(self, *_a, **_k):
+            raise duckdb.IOException("Corrupt database file: block checksum mismatch")
+
+    monkeypatch.setattr(data, "store_file", lambda: tmp_path / "ca.duckdb")
+    monkeypatch.setattr(download_panel.slices, "table", lambda cur, *_a: cur.execute("SELECT 1"))
+    make = download_panel._later(Damaged(), ("k", tmp_path.name), "agreement_section", None)
+    with pytest.raises(data.StoreUnavailable, match=r"is damaged: part of it cannot be read .*Build it again with"):
+        make()
+    monkeypatch.setattr(download_panel.slices, "table", lambda *_a: (_ for _ in ()).throw(
+        duckdb.CatalogException("Table with name nope does not exist")))
+    with pytest.raises(duckdb.CatalogException):
+        download_panel._later(Damaged(), ("k2", tmp_path.name), "agreement_section", None)()
