@@ -7,15 +7,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import data
+from components import data, plotly_view
 from components.frame import md_escape
 from core import exports, privacy
 
 SHORT_ESCAPING_NOTE = ("CSV: text that a spreadsheet could run as a formula starts with an added ' · Parquet: the text "
                        "exactly as released · Manifest: filters, source, revision and rules.")
-# topojsonURL: map outlines are served from static/ by this site (server.enableStaticServing), never from a CDN.
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True,
-                 "topojsonURL": "app/static/"}
+PLOTLY_CONFIG = plotly_view.PLOTLY_CONFIG
 # Friendly headers for the table view; downloads keep the machine names.
 HEADERS = {
     "title": "Section", "anchor": "Anchor", "level": "Group", "label": "Group", "estimate": "Agreement",
@@ -91,7 +89,7 @@ def figure_with_table(fig: go.Figure, df: pd.DataFrame, *, name: str, caption: s
     summary = summary or caption
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"fig:{name}", alt=summary)
+        plotly_view.show(fig, key=f"fig:{name}", summary=summary)
     with table_tab:
         table(df)
     st.caption(md_escape(f"{caption} {n_note}"))

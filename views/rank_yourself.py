@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import charts, data, labels, tables
+from components import charts, data, labels, plotly_view
 from core import privacy
 from core.config import LETTERS
 from core.rankings.grammar import format_ranking
@@ -78,9 +78,8 @@ def panel(prompt_id: str, block: str, n_block: object, crowd_order: str | None, 
                        "(pairs tied by either side are left out).")
         st.text(f"Crowd's order: {crowd_order}. {privacy.pct(result['share_at_or_below'])} of participants "
                 "agree with it as much as you or less.")
-        st.plotly_chart(agreement_figure(result["participants"], mine), config=tables.PLOTLY_CONFIG,
-                        key=f"ry-fig:{prompt_id}",
-                        alt="Bars: share of participants at each level of agreement with the crowd; a line marks you.")
+        plotly_view.show(agreement_figure(result["participants"], mine), key=f"ry-fig:{prompt_id}",
+                         summary="Bars: share of participants at each level of agreement with the crowd; a line marks you.")
     countries = result["countries"]
     if countries.empty:
         st.text(f"No country has {privacy.MIN_PARTICIPANTS} or more participants on this prompt to compare with.")

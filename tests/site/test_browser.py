@@ -8,6 +8,7 @@ import pytest
 from bench.server import streamlit_server
 from components import frame, nav
 from core import config
+from tests import figures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = config.ROOT / "tests" / "artifacts"
@@ -47,8 +48,8 @@ def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     assert page.locator("[data-testid='stException']").count() == 0
     assert frame.PAGE_FAILURE not in body
     expected = CHARTS_EXPECTED.get(page_spec.url_path, 0)
-    if expected:  # Plotly's bundle loads lazily: wait for the charts to be drawn
-        page.locator(".js-plotly-plot").nth(expected - 1).wait_for(timeout=30_000)
+    if expected:  # the site's plotly.js bundle loads once per page: wait for the charts to be drawn
+        page.locator(figures.DRAWN).nth(expected - 1).wait_for(timeout=30_000)
     if page_spec.url_path == "":
         assert "Participants" in body and "%" in body  # the headline counts and the overall agreement
     assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests to other hosts: {hosts}"

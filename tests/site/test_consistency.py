@@ -2,19 +2,19 @@
 keyboard links in the tab, Rank it yourself before the crowd's answer, tie bands drawn when promised."""
 from __future__ import annotations
 
-import json
 import re
 
 from components import frame, labels
 from core import wording
 from core.release.vocab import DEMOGRAPHIC_LABELS
+from tests import figures
 from tests.site.test_pages import healthy
 
 CODE = re.compile(r"\b[A-Z]{3}\b")
 
 
 def _spec(at, index: int) -> dict:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)
+    return figures.specs(at)[index]
 
 
 def _y_order(spec: dict) -> list[str]:

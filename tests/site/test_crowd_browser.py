@@ -7,6 +7,7 @@ import pytest
 
 from components import frame, nav
 from core import config
+from tests import figures
 from tests.trust.support import build_store, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,11 +42,11 @@ def test_every_page_without_a_run_shows_crowd_findings(server, browser, page_spe
     page.locator("h1").first.wait_for(timeout=60_000)
     page.get_by_text("Figures from fewer than 10 participants are not reported").wait_for(timeout=60_000)
     if page_spec.url_path in FIGURE_PAGES:
-        chart = page.locator(".js-plotly-plot").first
+        chart = page.locator(figures.DRAWN).first
         chart.wait_for(timeout=45_000)
         chart.scroll_into_view_if_needed()
         # Plotly draws error bars as `g.errorbar` groups: the figure carries its intervals, not dots alone.
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot g.errorbar').length > 0", timeout=30_000)
+        page.wait_for_function(f"document.querySelectorAll('{figures.DRAWN} g.errorbar').length > 0", timeout=30_000)
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(800)
     body = page.locator("[data-testid='stMain']").first.inner_text()

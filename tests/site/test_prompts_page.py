@@ -13,6 +13,7 @@ from components import frame
 from core import config, privacy, wording
 from core.rankings.grammar import parse_ranking
 from core.reads import prompt_data as rp
+from tests import figures
 from tests.site import prompt_store as ps
 from views import rank_yourself
 
@@ -216,6 +217,8 @@ def test_rank_it_yourself_planted_ranking(page):
     assert "Your ranking: B>A>D>C" in texts(at)
     assert at.metric[0].value == "67%"
     assert any(t.startswith("Crowd's order: A>B>C>D. 47% of participants") for t in texts(at))
+    (mine,) = [m for m in figures.mounts(at) if "a line marks you" in m["summary"]]  # drawn by the site's bundle
+    assert mine["figure"]["data"][0]["type"] == "bar" and mine["figure"]["layout"]["shapes"][0]["x0"] == 4 / 6
     countries = next(d.value for d in at.dataframe if "country_order" in d.value.columns)
     got = dict(zip(countries["country"], countries["agreement"], strict=True))
     assert got == pytest.approx({"United States": 4 / 6})  # names, not codes

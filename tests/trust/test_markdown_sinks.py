@@ -3,7 +3,8 @@ ranker-run manifest (run id, ranker name, model, host, template version, dates, 
 directory name (it becomes a build-report file name), and in the dataset (tests/datasets/hostile.py).
 
 Sinks read from AppTest's element tree: Markdown, captions, headings, alerts, every st.table cell and header,
-every widget label, help text and placeholder, metric labels, tab names, expander titles, and the Plotly spec.
+every widget label, help text and placeholder, metric labels, tab names, expander titles, and every string of each
+Plotly figure as the chart component (components.plotly_view) receives it (data, layout, config).
 Each planted value starts with a marker (`zqA` ...) followed at once by its active part, so the raw form
 (`zqA![`) can be told from the escaped one (`zqA\\!\\[`)."""
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import pytest
 
 from components import inert, nav
+from tests import figures
 from tests.datasets import hostile
 from tests.trust.support import BuiltStore, SiteRunner, build_store, count, exceptions_of, site_on
 
@@ -51,6 +53,13 @@ def meta_store(tmp_path_factory) -> BuiltStore:
     return BuiltStore(source, build_dir, build_store(source, build_dir), planted.as_dict())
 
 
+def _leaves(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [s for item in items for s in _leaves(item)]
+
+
 def _node_strings(node, out: list[tuple[str, str]]) -> None:
     kind = getattr(node, "type", type(node).__name__)
     proto = getattr(node, "proto", None)
@@ -60,6 +69,10 @@ def _node_strings(node, out: list[tuple[str, str]]) -> None:
         out += [("table cell", v) for col in df.columns for v in df[col] if isinstance(v, str)]
     elif kind in ("text", "code", "json", "exception", "dataframe", "arrow_data_frame"):
         pass  # shown as plain text (st.dataframe's grid draws text, it does not render Markdown)
+    elif kind == "bidi_component" and proto.component_name == figures.COMPONENT:
+        # Plotly renders some HTML in the figure's strings; the summary is plain text (aria-label, set as text).
+        mount = json.loads(proto.json)
+        out += [("plotly figure", text) for text in _leaves([mount["figure"], mount["config"]])]
     elif proto is not None:
         for name in ("body", "label", "help", "placeholder", "caption", "spec", "title"):
             value = getattr(proto, name, None)
@@ -92,13 +105,14 @@ def _views(store: BuiltStore) -> list[tuple[str, dict]]:
 
 def test_every_sink_gets_only_inert_text(meta_store):
     runner = SiteRunner()
-    problems, seen, n_strings = [], set(), 0
+    problems, seen, n_strings, n_figure = [], set(), 0, 0
     with site_on(meta_store):
         for page, query in _views(meta_store):
             at = runner.open(page, query, expand=True)
             assert not exceptions_of(at), (page, query, exceptions_of(at)[:1])
             for where, text in sink_strings(at):
                 n_strings += 1
+                n_figure += where == "plotly figure"
                 for value in PLANTED:
                     if value[:3] in text:
                         seen.add(value)
@@ -111,6 +125,7 @@ def test_every_sink_gets_only_inert_text(meta_store):
     count("markdown_sink_strings_checked", n_strings)
     count("markdown_sink_planted_values", len(PLANTED) + len(LONG_HOSTILE))
     assert not problems, problems[:10]
+    assert n_figure > 0  # the figures' own strings were walked too
     # The check is not vacuous: the run's metadata and the directory name did reach Markdown sinks (escaped).
     missing = [v for v in (RUN_FIELDS["ranker_name"], RUN_FIELDS["model"], RUN_FIELDS["base_url_host"], RUN_DIR)
                if v not in seen]

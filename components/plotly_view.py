@@ -1,0 +1,32 @@
+"""A Plotly figure drawn by a small custom component with the site's partial plotly.js bundle (static/)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+# st.plotly_chart loads all of plotly.js (4.7 MB, every trace type, MapLibre, WebGL) on a first visit; this bundle
+# holds only the trace types the site draws (vendor/plotly/index.js) and is fetched once per page from static/.
+BUNDLE = "app/static/plotly-partial-4.1.1.min.js"
+# topojsonURL: map outlines are served from static/ by this site (server.enableStaticServing), never from a CDN.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True,
+                 "topojsonURL": "app/static/"}
+
+# Not isolated in a shadow root: Plotly puts its styles (hover labels, modebar) in the page's <head>.
+_COMPONENT = st.components.v2.component("ca_plotly", js=Path(__file__).with_name("plotly_view.js").read_text(),
+                                        isolate_styles=False)
+
+
+def spec(fig: go.Figure) -> dict:
+    """The figure as plain JSON (data + layout), without plotly.py's default template (10 KB per chart that
+    plotly.js's own defaults make unneeded: the site's figures set their fonts, colours and backgrounds)."""
+    out = json.loads(fig.to_json())
+    out["layout"].pop("template", None)
+    return {"data": out["data"], "layout": out["layout"]}
+
+
+def show(fig: go.Figure, *, key: str, summary: str) -> None:
+    """Draw `fig`; `summary` is the figure's accessible name (text already made inert by the caller's builders)."""
+    _COMPONENT(key=key, data={"figure": spec(fig), "config": PLOTLY_CONFIG, "summary": summary, "bundle": BUNDLE})

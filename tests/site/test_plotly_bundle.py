@@ -1,0 +1,82 @@
+"""Figures reach the browser through the site's partial plotly.js (vendor/plotly): every trace type the site builds
+is in it, and in Chromium a chart page fetches it once from /app/static (no CDN, not Streamlit's 4.7 MB chunk),
+draws bars, a map and error bars at desktop width and on a 390 px phone, and passes axe."""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlparse
+
+import pytest
+
+from components import plotly_view
+from core import config
+from tests import figures
+from tests.site.test_a11y import AXE, BLOCKING, FOOTER, axe_violations
+from tests.site.test_browser import ARTIFACTS, server  # noqa: F401  (the server fixture)
+
+VENDOR = config.ROOT / "vendor" / "plotly"
+TRACE = re.compile(r"\bgo\.([A-Z]\w*)\(")
+
+
+def test_the_bundle_holds_every_trace_type_the_site_builds():
+    used = {m.lower() for folder in ("components", "views", "app_pages")
+            for path in (config.ROOT / folder).rglob("*.py") for m in TRACE.findall(path.read_text())} - {"figure"}
+    registered = set(re.findall(r"plotly\.js/lib/(\w+)", (VENDOR / "index.js").read_text()))
+    assert used and used <= registered, f"add {sorted(used - registered)} to vendor/plotly/index.js and rebuild"
+    version = json.loads((VENDOR / "package.json").read_text())["devDependencies"]["plotly.js"]
+    bundle = config.ROOT / plotly_view.BUNDLE.removeprefix("app/")
+    assert bundle.is_file() and f"-{version}.min.js" in bundle.name
+    assert bundle.read_text()[:200].startswith(f"/*! plotly.js {version}")  # the licence banner
+    assert (config.ROOT / "static" / "plotly-LICENSE.txt").is_file()
+    assert plotly_view.PLOTLY_CONFIG["topojsonURL"] == "app/static/"
+
+
+def _drawn(page, selector: str) -> int:
+    return page.locator(f"{figures.DRAWN} {selector}").count()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_chart_page_loads_the_bundle_once_and_draws_on_desktop_and_phone(server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto(f"{server}/people", wait_until="domcontentloaded")
+    page.get_by_text(FOOTER, exact=False).wait_for(timeout=60_000)
+    charts = page.locator(figures.DRAWN)
+    charts.nth(2).wait_for(timeout=45_000)  # map, participant counts, agreement by group
+    page.wait_for_load_state("networkidle")
+    assert _drawn(page, "path.choroplethlocation") > 0 and _drawn(page, "g.trace.bars path") > 0
+    assert _drawn(page, "g.errorbar") > 0
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 0
+    for i in range(charts.count()):  # each figure is named by its text summary
+        assert charts.nth(i).get_attribute("role") == "figure" and charts.nth(i).get_attribute("aria-label")
+    shown = page.locator(f"{figures.DRAWN}:visible")  # charts in a tab not selected have no box
+    assert shown.count() >= 3 and all(shown.nth(i).bounding_box()["width"] > 600 for i in range(shown.count()))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "plotly_bundle_people_desktop.png"))
+    # A phone: the same charts follow the narrower column (no reload).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function(f"[...document.querySelectorAll('{figures.DRAWN} .main-svg')]"
+                           ".every(svg => svg.getBoundingClientRect().width <= 390)", timeout=20_000)
+    assert all(0 < shown.nth(i).bounding_box()["width"] <= 390 for i in range(shown.count()))
+    # Streamlit scrolls inside its main container: grow the viewport to the content for the shot and for axe.
+    full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 390, "height": min(max(full, 844), 12_000)})
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "plotly_bundle_people_phone.png"))
+    if AXE.is_file():
+        blocking = {v["id"]: v["nodes"][:2] for v in axe_violations(page) if v["impact"] in BLOCKING}
+        assert not blocking, blocking
+    # Another chart page reached from the navigation draws with the bundle the page already holds.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Spec sections").first.click()
+    page.get_by_role("heading", name="Agreement by spec section").wait_for(timeout=45_000)
+    page.locator(f"{figures.DRAWN} g.errorbar").first.wait_for(timeout=45_000)
+    plotly = [u for u in urls if "plotly" in u.lower()]
+    assert plotly == [f"{server}/{plotly_view.BUNDLE}"], plotly  # once, from /app/static
+    assert f"{server}/app/static/world_110m.json" in urls
+    assert {urlparse(u).hostname for u in urls} <= {"127.0.0.1", "localhost", None}
+    context.close()
