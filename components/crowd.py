@@ -225,6 +225,9 @@ def prompt_lists(view: state.View) -> None:
     least = data.read_shown(crowd.prompts, AGREEMENT, view.block, view.metric, False, 10)
     least = least[~least["suppressed"]]
     st.subheader("Where people agree with each other least", anchor=False)
+    if least.empty:  # no prompt with enough participants (or a store without the crowd layer): no empty chart
+        st.text("No prompt has enough participants to be listed here (at least 10 who ranked it).")
+        return
     shown = least.assign(prompt=[f"{str(t)[:60]}…" if len(str(t)) > 60 else str(t) for t in least["first_user_text"]])
     shown = shown.drop_duplicates("prompt")
     fig = crowd_charts.crowd_figure(shown, "prompt", chance=CHANCE[view.metric], x_title="Agreement with the rest "

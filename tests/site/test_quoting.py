@@ -7,7 +7,7 @@ import zipfile
 
 import pandas as pd
 
-from components import frame, labels
+from components import frame, inert, labels
 from core import config, privacy, wording
 from core.reads import slices
 from tests import lazy
@@ -43,7 +43,9 @@ def test_overview_answers_its_question_names_the_run_the_reproduction_and_the_pu
     run = default_run(sample_db)
     est, lo, hi, n = _overall(sample_db, run)
     answer = next(m.value for m in at.markdown if m.value.startswith("**In short:**"))
-    assert f"{n:,} participants" in answer and f"run {run}" in answer and privacy.pct(est) in answer and privacy.ci_text(lo, hi) in answer
+    # The run id comes from a manifest, so it is Markdown-escaped in the sentence.
+    assert f"{n:,} participants" in answer and f"run {inert.md(run)}" in answer
+    assert privacy.pct(est) in answer and privacy.ci_text(lo, hi) in answer
     assert "guessing would give 50%" in answer and "of response pairs" in answer
     verdict = ("More often than chance" if lo > 0.5 else "Less often than chance" if hi < 0.5
                else "No more often than chance")
