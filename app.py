@@ -3,38 +3,47 @@ import logging
 
 import streamlit as st
 
-from components import data, frame, nav, reconnect, state
+if __name__ != "__main__":
+    # `streamlit run app.py` (the README, the Makefile and the Dockerfile's CMD) finds `app` here, imports this file
+    # and serves it with uvicorn through st.App, which takes our ASGI middleware (serve/: compressed static files, a
+    # first paint as wide as the page). Every session then runs this same file as its script, under the name
+    # __main__, and draws the frame below; so do AppTest and the tests.
+    from serve import middleware
 
-st.set_page_config(page_title=nav.SITE_NAME, page_icon="⚖️", layout="wide")
-
-# A page whose script is missing is left out (and logged) rather than taking the whole site down.
-available = [p for p in nav.PAGES if nav.exists(p)]
-pages = {p.title: st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=p is nav.HOME)
-         for p in available}
-current = st.navigation(list(pages.values()), position="top")
-spec = next(p for p in nav.PAGES if p.title == current.title)
-
-# The browser tab and bookmarks name the page and the site, never "Streamlit".
-st.set_page_config(page_title=f"{spec.title} · {nav.SITE_NAME}")
-frame.styles()
-state.start(spec.url_path)
-notice = st.empty()
-info = None
-try:
-    info = data.source_info()
-except data.StoreUnavailable as exc:
-    frame.store_failure(exc)
+    app = st.App(__file__, middleware=middleware())
 else:
-    frame.source_banner(info)
-    try:
-        current.run()
-    except data.StoreUnavailable as exc:  # e.g. data blocks found damaged by this page's first query
-        frame.store_failure(exc)
-    except Exception:  # visitors get plain words; the details go to the server log only
-        logging.getLogger("ca.site").exception("page %s failed", spec.url_path or "overview")
-        st.error(frame.PAGE_FAILURE, icon=":material/error:")
-state.finish(notice)
-reconnect.rerun_after_reconnect()
+    from components import data, frame, nav, reconnect, state
 
-st.divider()
-frame.footer(info)
+    st.set_page_config(page_title=nav.SITE_NAME, page_icon="⚖️", layout="wide")
+
+    # A page whose script is missing is left out (and logged) rather than taking the whole site down.
+    available = [p for p in nav.PAGES if nav.exists(p)]
+    pages = {p.title: st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path or None, default=p is nav.HOME)
+             for p in available}
+    current = st.navigation(list(pages.values()), position="top")
+    spec = next(p for p in nav.PAGES if p.title == current.title)
+
+    # The browser tab and bookmarks name the page and the site, never "Streamlit".
+    st.set_page_config(page_title=f"{spec.title} · {nav.SITE_NAME}")
+    frame.styles()
+    state.start(spec.url_path)
+    notice = st.empty()
+    info = None
+    try:
+        info = data.source_info()
+    except data.StoreUnavailable as exc:
+        frame.store_failure(exc)
+    else:
+        frame.source_banner(info)
+        try:
+            current.run()
+        except data.StoreUnavailable as exc:  # e.g. data blocks found damaged by this page's first query
+            frame.store_failure(exc)
+        except Exception:  # visitors get plain words; the details go to the server log only
+            logging.getLogger("ca.site").exception("page %s failed", spec.url_path or "overview")
+            st.error(frame.PAGE_FAILURE, icon=":material/error:")
+    state.finish(notice)
+    reconnect.rerun_after_reconnect()
+
+    st.divider()
+    frame.footer(info)

@@ -17,6 +17,24 @@ new MutationObserver(ms => { window.__stChanges += ms.length; })
   .observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
 """
 
+# Cumulative Layout Shift as Chrome's Web Vitals define it: the largest burst of unexpected shifts (gaps under
+# 1 s, at most 5 s long), recorded from the first paint (buffered) for as long as the tab is open.
+CLS_JS = """
+window.__cls = 0;
+(() => {
+  let burst = 0, first = 0, last = 0;
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      if (e.hadRecentInput) continue;
+      if (burst && e.startTime - last < 1000 && e.startTime - first < 5000) burst += e.value;
+      else { burst = e.value; first = e.startTime; }
+      last = e.startTime;
+      window.__cls = Math.max(window.__cls, burst);
+    }
+  }).observe({type: 'layout-shift', buffered: true});
+})();
+"""
+
 # "Main content visible": connected, on the wanted path, the script finished (and, when the page has
 # no heading to recognise it by, its state changed since `since`: a fast run may never show "running"),
 # the page's heading from the registry in the main area, nothing stale or still loading, every visible

@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from bench.browser import CLS_JS
 from bench.server import streamlit_server
 from components import frame, nav
 from core import config
@@ -15,6 +16,7 @@ ARTIFACTS = config.ROOT / "tests" / "artifacts"
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Pages drawn by this site's frame: what each must show besides its heading.
 CHARTS_EXPECTED = {"sections": 1, "people": 3}
+MAX_CLS = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +31,7 @@ def server(sample_build_dir):
 def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     width, height = VIEWPORTS[viewport]
     context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_init_script(CLS_JS)
     page = context.new_page()
     hosts: set[str] = set()
     page.on("request", lambda req: hosts.add(urlparse(req.url).hostname or ""))
@@ -53,6 +56,9 @@ def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     if page_spec.url_path == "":
         assert "Participants" in body and "%" in body  # the headline counts and the overall agreement
     assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests to other hosts: {hosts}"
+    # Layout shift (issue 17): the wide layout holds from the first paint (serve/first_paint.css) and inputs keep
+    # their place while their code loads.
+    assert page.evaluate("window.__cls") <= MAX_CLS
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # Streamlit scrolls inside its main container, so grow the viewport to the content for a whole-page shot.
     full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")

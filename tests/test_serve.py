@@ -1,0 +1,174 @@
+"""serve/: static files go out compressed as the browser accepts (once per asset), everything else is left alone."""
+from __future__ import annotations
+
+import gzip
+import os
+import urllib.request
+
+import brotli
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.testclient import TestClient
+
+import serve
+from serve.assets import MIN_SIZE, CompressedAssets, CompressedCache, choose_encoding
+from tests.site.conftest import sample_build_dir  # noqa: F401 (the session's sample store, for the real server)
+
+SCRIPT = ("function drawEverything() { return 'Collective Alignment Explorer'; }\n" * 400).encode()
+HTML = b"<!DOCTYPE html><html><head><title>x</title></head><body>" + b"<p>page</p>" * 200 + b"</body></html>"
+
+
+@pytest.fixture
+def client(tmp_path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "main.js").write_bytes(SCRIPT)
+    (tmp_path / "static" / "tiny.css").write_bytes(b"p{color:red}")
+    (tmp_path / "static" / "font.woff2").write_bytes(os.urandom(4000))
+    (tmp_path / "index.html").write_bytes(HTML)
+
+    async def api(request):  # a dynamic answer under _stcore/, like Streamlit's own
+        return Response("x" * 5000, media_type="application/json")
+
+    async def stream(websocket):
+        await websocket.accept()
+        await websocket.send_text("hello " + dict(websocket.headers).get("accept-encoding", "-"))
+        await websocket.close()
+
+    app = Starlette(routes=[Route("/_stcore/host-config", api), WebSocketRoute("/_stcore/stream", stream),
+                            Mount("/", StaticFiles(directory=tmp_path, html=True))])
+    cache = CompressedCache()
+    wrapped = CompressedAssets(app, head_html="<style>p{}</style>", cache=cache)
+    with TestClient(wrapped) as c:
+        c.cache = cache
+        yield c
+
+
+def _raw(client, path: str, encoding: str, method: str = "GET", **headers):
+    # httpx decodes bodies itself; the stream's raw bytes are what went over the wire.
+    with client.stream(method, path, headers={"Accept-Encoding": encoding, **headers}) as r:
+        return r, b"".join(r.iter_raw())
+
+
+@pytest.mark.parametrize(("encoding", "decode"), [("br", brotli.decompress), ("gzip", gzip.decompress),
+                                                  ("identity", lambda b: b)])
+def test_asset_is_sent_in_the_accepted_encoding_and_decodes_to_the_same_bytes(client, encoding, decode):
+    r, body = _raw(client, "/static/main.js", "gzip, deflate, br, zstd" if encoding == "br" else encoding)
+    assert r.status_code == 200
+    assert r.headers.get("content-encoding", "identity") == encoding
+    assert r.headers["vary"] == "Accept-Encoding"
+    assert int(r.headers["content-length"]) == len(body)
+    assert decode(body) == SCRIPT
+    if encoding != "identity":
+        assert len(body) < len(SCRIPT) / 5 and r.headers["etag"].startswith('W/"')
+
+
+def test_each_asset_is_compressed_once_per_encoding(client):
+    for _ in range(3):
+        _raw(client, "/static/main.js", "br")
+    _raw(client, "/static/main.js", "gzip")
+    assert client.cache.compressions == 2 and len(client.cache._items) == 2
+
+
+def test_head_has_the_compressed_length_and_no_body(client):
+    get, body = _raw(client, "/static/main.js", "br")
+    head, head_body = _raw(client, "/static/main.js", "br", method="HEAD")
+    assert head.status_code == 200 and head_body == b""
+    assert head.headers["content-length"] == get.headers["content-length"] == str(len(body))
+    assert head.headers["content-encoding"] == "br"
+
+
+def test_range_request_passes_through_uncompressed(client):
+    r, body = _raw(client, "/static/main.js", "br", Range="bytes=0-99")
+    assert r.status_code == 206 and "content-encoding" not in r.headers and body == SCRIPT[:100]
+
+
+def test_revalidation_gets_304_without_a_body(client):
+    first, _ = _raw(client, "/static/main.js", "br")
+    r, body = _raw(client, "/static/main.js", "br", **{"If-None-Match": first.headers["etag"]})
+    assert r.status_code == 304 and body == b"" and "content-encoding" not in r.headers
+
+
+def test_tiny_already_compressed_and_dynamic_answers_are_left_alone(client):
+    tiny, body = _raw(client, "/static/tiny.css", "br")
+    assert "content-encoding" not in tiny.headers and body == b"p{color:red}"
+    font, _ = _raw(client, "/static/font.woff2", "br")
+    assert "content-encoding" not in font.headers
+    api, _ = _raw(client, "/_stcore/host-config", "br")
+    assert "content-encoding" not in api.headers and "vary" not in api.headers  # not this middleware's business
+
+
+def test_an_answer_already_encoded_below_is_not_compressed_twice(tmp_path):
+    inner = gzip.compress(SCRIPT)
+
+    async def encoded(request):
+        return Response(inner, media_type="application/javascript", headers={"Content-Encoding": "gzip"})
+
+    with TestClient(CompressedAssets(Starlette(routes=[Route("/static/x.js", encoded)]))) as c:
+        r, body = _raw(c, "/static/x.js", "br")
+    assert r.headers["content-encoding"] == "gzip" and body == inner
+
+
+def test_websocket_is_untouched(client):
+    with client.websocket_connect("/_stcore/stream", headers={"Accept-Encoding": "br"}) as ws:
+        assert ws.receive_text() == "hello br"  # the header reaches the app as sent
+
+
+def test_html_page_gets_the_first_paint_style_and_a_right_length(client):
+    for encoding, decode in (("identity", lambda b: b), ("br", brotli.decompress)):
+        r, body = _raw(client, "/", encoding)
+        assert decode(body).count(b"<style>p{}</style></head>") == 1
+        assert int(r.headers["content-length"]) == len(body)
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip;q=0.5", "gzip"), ("", "identity"),
+    ("identity", "identity"), ("*", "gzip"), ("gzip;q=0", "identity"), ("BR", "br"), ("gzip;q=junk", "identity")])
+def test_accept_encoding_is_negotiated(header, expected):
+    assert choose_encoding(header) == expected
+
+
+def test_cache_stays_within_its_bound():
+    import asyncio
+
+    cache = CompressedCache(limit=3000)
+    bodies = [os.urandom(2000) for _ in range(4)]  # random bytes do not shrink: about 2 KB each compressed
+    for body in bodies:
+        asyncio.run(cache.get(body, "gzip"))
+    assert cache.size <= 3000 and len(cache._items) == 1
+
+
+def test_first_paint_css_has_no_comments_and_keeps_the_wide_rule():
+    assert "/*" not in serve.FIRST_PAINT_CSS and 'data-layout="narrow"' in serve.FIRST_PAINT_CSS
+    assert MIN_SIZE <= 1024
+
+
+# ---------------------------------------------------------------- the real server
+
+
+@pytest.mark.slow
+def test_streamlit_run_app_py_serves_assets_compressed(sample_build_dir):  # noqa: F811
+    """`streamlit run app.py` goes through st.App and the middleware: Streamlit's main script arrives brotli-encoded
+    and decodes to the file in the installed package, and the page carries the first-paint style."""
+    from pathlib import Path
+
+    import streamlit
+
+    from bench.server import streamlit_server
+    from core import config
+
+    env = {config.SOURCE_ENV: "sample", "CA_BUILD_DIR": str(sample_build_dir)}
+    with streamlit_server(config.ROOT / "app.py", sample_build_dir / "serve.log", env=env) as server:
+        with urllib.request.urlopen(urllib.request.Request(f"{server.base_url}/people",
+                                                           headers={"Accept-Encoding": "br"})) as r:
+            page = brotli.decompress(r.read())
+        assert serve.FIRST_PAINT_CSS.encode() in page
+        script = page.split(b'<script type="module" crossorigin src="./')[1].split(b'"')[0].decode()
+        with urllib.request.urlopen(urllib.request.Request(f"{server.base_url}/{script}",
+                                                           headers={"Accept-Encoding": "br"})) as r:
+            assert r.headers["Content-Encoding"] == "br" and r.headers["Vary"] == "Accept-Encoding"
+            sent = r.read()
+    original = (Path(streamlit.__file__).parent / "static" / script).read_bytes()
+    assert brotli.decompress(sent) == original and len(sent) < len(original) / 2
