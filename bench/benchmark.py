@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one or more scales; with 10x, full is measured too unless its JSON is in --out")
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="data, stores, logs and JSON")
     parser.add_argument("--repeats", type=int, default=5, help="warm runs per page (median reported)")
-    parser.add_argument("--browser-repeats", type=int, default=3, help="first visits per page in Chromium")
+    parser.add_argument("--browser-repeats", type=int, default=5,
+                        help="first visits per page and profile in Chromium (median reported)")
     parser.add_argument("--sessions", type=int, help="extra sessions for the memory slope (default per scale)")
     parser.add_argument("--bootstrap", type=int, help="bootstrap replicates (default 1000; 100 at tiny)")
     parser.add_argument("--seed", type=int, default=7)

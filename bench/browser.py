@@ -180,13 +180,49 @@ def click_to(session: Session, base_url: str, url_path: str, heading: str = "", 
     return elapsed
 
 
-def first_visit(browser, base_url: str, url_path: str, heading: str = "") -> float:
-    """Seconds until a new visitor (fresh context, empty cache) sees the page's main content."""
-    session = new_session(browser, base_url)  # first visits are timed; errors are counted by the sessions
+@dataclass(frozen=True)
+class Profile:
+    """How a first visitor connects: a viewport, and a throttled network (CDP) or none (loopback as it is)."""
+    name: str
+    viewport: tuple[int, int]
+    network: dict | None = None
+
+
+# Issue 17: a desktop on loopback, and a phone reader at 10 Mbit/s down, 5 Mbit/s up, 40 ms latency.
+PROFILES = (
+    Profile("desktop", (1280, 900)),
+    Profile("phone", (390, 844), {"offline": False, "latency": 40, "downloadThroughput": 10e6 / 8,
+                                  "uploadThroughput": 5e6 / 8}),
+)
+
+
+@dataclass(frozen=True)
+class Visit:
+    seconds: float
+    bytes: int  # sent over HTTP for the visit, compressed as sent (CDP encodedDataLength)
+    cls: float
+
+
+def first_visit(browser, base_url: str, url_path: str, heading: str = "", profile: Profile = PROFILES[0]) -> Visit:
+    """A new visitor (fresh context, empty cache) on `profile`: seconds until the main content is visible, the
+    bytes it took and the layout shift seen (the CLS after the page is ready)."""
+    width, height = profile.viewport
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_init_script(INIT_JS)
+    context.add_init_script(CLS_JS)
+    page = context.new_page()
+    received: list[int] = []
     try:
-        return open_url(session, f"{base_url}/{url_path}", heading)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        if profile.network:
+            cdp.send("Network.emulateNetworkConditions", profile.network)
+        cdp.on("Network.loadingFinished", lambda e: received.append(int(e.get("encodedDataLength", 0))))
+        session = Session(context, page)  # first visits are timed; errors are counted by the sessions
+        seconds = open_url(session, f"{base_url}/{url_path}", heading)
+        return Visit(seconds, sum(received), float(page.evaluate("window.__cls")))
     finally:
-        session.context.close()
+        context.close()
 
 
 def median(values: list[float]) -> float:

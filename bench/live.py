@@ -1,6 +1,7 @@
 """Measurements against running servers: first-visit times next to an empty page, and server memory."""
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -11,6 +12,40 @@ from bench.server import streamlit_server
 from core.config import ROOT
 
 SETTLE_S = 1.0  # let the server finish sending before reading its memory
+
+
+EMPTY, PLOTLY_FLOOR = "_empty", "_one_plotly_chart"
+
+
+def visit_plan(titles: list[str], profiles, repeats: int) -> list[tuple[int, object, str]]:
+    """Every (repeat, profile, page) first visit in the order they are made: each round visits every page on each
+    profile, the empty page among them, starting one place later each round so no page always comes first."""
+    plan = []
+    for r in range(repeats):
+        for profile in profiles:
+            k = r % len(titles)
+            plan += [(r, profile, t) for t in titles[k:] + titles[:k]]
+    return plan
+
+
+def summarise(visits: dict[str, list]) -> dict:
+    """Medians per page (time, bytes, layout shift), each page's time over the empty page's, and the spread."""
+    ms = {t: browser.median([v.seconds for v in vs]) * 1000 for t, vs in visits.items()}
+    empty_ms, floor_ms = ms[EMPTY], ms.get(PLOTLY_FLOOR, math.nan)
+
+    def figures(title: str) -> dict:
+        vs = visits[title]
+        return {"ms": ms[title], "ratio_to_empty": ms[title] / empty_ms, "ratio_to_plotly_floor": ms[title] / floor_ms,
+                "kb": browser.median([v.bytes for v in vs]) / 1024, "cls": browser.median([v.cls for v in vs]),
+                "cls_max": max(v.cls for v in vs), "ms_runs": [v.seconds * 1000 for v in vs],
+                "ratio_runs": [v.seconds * 1000 / empty_ms for v in vs]}
+
+    pages = {t: figures(t) for t in visits if t not in (EMPTY, PLOTLY_FLOOR)}
+    out = {"empty_ms": empty_ms, "empty_kb": figures(EMPTY)["kb"], "empty": figures(EMPTY), "pages": pages}
+    if PLOTLY_FLOOR in visits:
+        out.update(plotly_floor_ms=floor_ms, plotly_floor_ratio_to_empty=floor_ms / empty_ms,
+                   plotly_floor_kb=figures(PLOTLY_FLOOR)["kb"])
+    return out
 
 
 def visit_all(session: browser.Session, base_url: str, pages: list[dict]) -> list[float]:
@@ -40,16 +75,12 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
         time.sleep(SETTLE_S)
         rss_after_pages = tree_rss_mb(site.pid)
 
-        # Interleave the reference pages and the site's pages so all see the same machine load.
-        empty_times: list[float] = []
-        floor_times: list[float] = []
-        page_times: dict[str, list[float]] = {p["title"]: [] for p in pages}
-        for _ in range(repeats):
-            empty_times.append(browser.first_visit(chromium, empty.base_url, "", "Empty page"))
-            floor_times.append(browser.first_visit(chromium, floor.base_url, "", PLOTLY_FLOOR_HEADING))
-            for p in pages:
-                page_times[p["title"]].append(browser.first_visit(chromium, site.base_url, p["url_path"],
-                                                                  p.get("heading", "")))
+        # Interleave the reference pages and the site's pages (and both profiles) so all see the same machine load.
+        targets = {EMPTY: (empty.base_url, "", "Empty page"), PLOTLY_FLOOR: (floor.base_url, "", PLOTLY_FLOOR_HEADING),
+                   **{p["title"]: (site.base_url, p["url_path"], p.get("heading", "")) for p in pages}}
+        visits: dict[str, dict[str, list[browser.Visit]]] = {pr.name: {t: [] for t in targets} for pr in browser.PROFILES}
+        for _, profile, title in visit_plan(list(targets), browser.PROFILES, repeats):
+            visits[profile.name][title].append(browser.first_visit(chromium, *targets[title], profile=profile))
 
         sessions = [first]
         not_ready: list[str] = []
@@ -72,19 +103,10 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
             session.context.close()
         chromium.close()
 
-    empty_ms = browser.median(empty_times) * 1000
-    floor_ms = browser.median(floor_times) * 1000
+    profiles = {name: summarise(by_title) for name, by_title in visits.items()}
     return {
-        "browser": {
-            "empty_ms": empty_ms,
-            "plotly_floor_ms": floor_ms,
-            "plotly_floor_ratio_to_empty": floor_ms / empty_ms,
-            "pages": {title: {"ms": browser.median(times) * 1000,
-                              "ratio_to_empty": browser.median(times) * 1000 / empty_ms,
-                              "ratio_to_plotly_floor": browser.median(times) * 1000 / floor_ms}
-                      for title, times in page_times.items()},
-            "repeats": repeats,
-        },
+        # The desktop profile's figures at the top level (as before issue 17), every profile under "profiles".
+        "browser": {**profiles[browser.PROFILES[0].name], "profiles": profiles, "repeats": repeats},
         "memory": {
             "rss_idle_mb": rss_idle,
             "rss_after_pages_mb": rss_after_pages,
