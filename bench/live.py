@@ -37,7 +37,7 @@ def summarise(visits: dict[str, list]) -> dict:
         vs = visits[title]
         return {"ms": ms[title], "ratio_to_empty": ms[title] / empty_ms, "ratio_to_plotly_floor": ms[title] / floor_ms,
                 "kb": browser.median([v.bytes for v in vs]) / 1024, "cls": browser.median([v.cls for v in vs]),
-                "cls_max": max(v.cls for v in vs), "ms_runs": [v.seconds * 1000 for v in vs],
+                "cls_max": max((v.cls for v in vs), default=math.nan), "ms_runs": [v.seconds * 1000 for v in vs],
                 "ratio_runs": [v.seconds * 1000 / empty_ms for v in vs]}
 
     pages = {t: figures(t) for t in visits if t not in (EMPTY, PLOTLY_FLOOR)}
@@ -79,8 +79,12 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
         targets = {EMPTY: (empty.base_url, "", "Empty page"), PLOTLY_FLOOR: (floor.base_url, "", PLOTLY_FLOOR_HEADING),
                    **{p["title"]: (site.base_url, p["url_path"], p.get("heading", "")) for p in pages}}
         visits: dict[str, dict[str, list[browser.Visit]]] = {pr.name: {t: [] for t in targets} for pr in browser.PROFILES}
+        missed: list[str] = []  # a visit that never became ready counts as missing, not as a time
         for _, profile, title in visit_plan(list(targets), browser.PROFILES, repeats):
-            visits[profile.name][title].append(browser.first_visit(chromium, *targets[title], profile=profile))
+            try:
+                visits[profile.name][title].append(browser.first_visit(chromium, *targets[title], profile=profile))
+            except browser.NotReady as exc:
+                missed.append(f"{profile.name} {title}: {str(exc)[:300]}")
 
         sessions = [first]
         not_ready: list[str] = []
@@ -106,7 +110,8 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
     profiles = {name: summarise(by_title) for name, by_title in visits.items()}
     return {
         # The desktop profile's figures at the top level (as before issue 17), every profile under "profiles".
-        "browser": {**profiles[browser.PROFILES[0].name], "profiles": profiles, "repeats": repeats},
+        "browser": {**profiles[browser.PROFILES[0].name], "profiles": profiles, "repeats": repeats,
+                    "first_visits_not_ready": missed},
         "memory": {
             "rss_idle_mb": rss_idle,
             "rss_after_pages_mb": rss_after_pages,

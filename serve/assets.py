@@ -64,7 +64,7 @@ class CompressedCache:
     def __init__(self, limit: int = CACHE_BYTES) -> None:
         self.limit, self.size = limit, 0
         self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._pending: dict[tuple[str, str], asyncio.Future[bytes]] = {}
+        self._pending: dict[tuple[str, str], asyncio.Task[bytes]] = {}
         self.compressions = 0  # how many bodies were compressed (the tests read it)
 
     async def get(self, body: bytes, encoding: str) -> bytes:
@@ -72,19 +72,18 @@ class CompressedCache:
         if key in self._items:
             self._items.move_to_end(key)
             return self._items[key]
-        if key in self._pending:  # two first visitors asking at once share one compression
-            return await asyncio.shield(self._pending[key])
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
+        if key not in self._pending:
+            # A task of its own, so that a visitor who leaves (and whose request is cancelled) stops only its own
+            # wait: the compression goes on, lands in the cache, and anyone else waiting on it still gets it.
+            self._pending[key] = asyncio.ensure_future(self._compress(key, body, encoding))
+        return await asyncio.shield(self._pending[key])  # two first visitors asking at once share one compression
+
+    async def _compress(self, key: tuple[str, str], body: bytes, encoding: str) -> bytes:
         try:
             data = await anyio.to_thread.run_sync(compress, body, encoding)  # off the event loop
-            self.compressions += 1
-            future.set_result(data)
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
         finally:
             del self._pending[key]
+        self.compressions += 1
         if len(data) <= self.limit:
             self._items[key] = data
             self.size += len(data)

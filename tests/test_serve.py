@@ -140,6 +140,21 @@ def test_cache_stays_within_its_bound():
     assert cache.size <= 3000 and len(cache._items) == 1
 
 
+def test_a_visitor_who_leaves_mid_compression_does_not_fail_the_next_one():
+    import asyncio
+
+    async def scenario():
+        cache = CompressedCache()
+        first = asyncio.ensure_future(cache.get(SCRIPT, "br"))
+        second = asyncio.ensure_future(cache.get(SCRIPT, "br"))
+        await asyncio.sleep(0)
+        first.cancel()  # the first visitor closed the tab
+        return await second, cache
+
+    data, cache = asyncio.run(scenario())
+    assert brotli.decompress(data) == SCRIPT and cache.compressions == 1 and not cache._pending
+
+
 def test_first_paint_css_has_no_comments_and_keeps_the_wide_rule():
     assert "/*" not in serve.FIRST_PAINT_CSS and 'data-layout="narrow"' in serve.FIRST_PAINT_CSS
     assert MIN_SIZE <= 1024
