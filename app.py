@@ -3,17 +3,11 @@ import logging
 
 import streamlit as st
 
-if __name__ != "__main__":
-    # `streamlit run app.py` (the README, the Makefile and the Dockerfile's CMD) finds `app` here, imports this file
-    # and serves it with uvicorn through st.App, which takes our ASGI middleware (serve/: compressed static files, a
-    # first paint as wide as the page). Every session then runs this same file as its script, under the name
-    # __main__, and draws the frame below; so do AppTest and the tests.
-    from serve import middleware
+from components import data, frame, nav, reconnect, state
 
-    app = st.App(__file__, middleware=middleware())
-else:
-    from components import data, frame, nav, reconnect, state
 
+def main() -> None:
+    """One run of the frame: navigation, the banner, the current page (failures in plain words), the footer."""
     st.set_page_config(page_title=nav.SITE_NAME, page_icon="⚖️", layout="wide")
 
     # A page whose script is missing is left out (and logged) rather than taking the whole site down.
@@ -47,3 +41,15 @@ else:
 
     st.divider()
     frame.footer(info)
+
+
+if __name__ == "__main__":
+    main()
+else:
+    # `streamlit run app.py` (the README, the Makefile and the Dockerfile's CMD) finds `app` here, imports this file
+    # and serves it with uvicorn through st.App, which takes our ASGI middleware (serve/: compressed static files, a
+    # first paint as wide as the page). Every session then runs this same file as its script, under the name
+    # __main__, and calls main(); so do AppTest and the tests.
+    from serve import middleware
+
+    app = st.App(__file__, middleware=middleware())

@@ -14,6 +14,8 @@ BUNDLE = "app/static/plotly-partial-4.1.1.min.js"
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True,
                  "topojsonURL": "app/static/"}
 
+DEFAULT_HEIGHT = 450  # plotly.js's height for a layout that sets none
+
 # Not isolated in a shadow root: Plotly puts its styles (hover labels, modebar) in the page's <head>.
 _COMPONENT = st.components.v2.component("ca_plotly", js=Path(__file__).with_name("plotly_view.js").read_text(),
                                         isolate_styles=False)
@@ -29,4 +31,9 @@ def spec(fig: go.Figure) -> dict:
 
 def show(fig: go.Figure, *, key: str, summary: str) -> None:
     """Draw `fig`; `summary` is the figure's accessible name (text already made inert by the caller's builders)."""
-    _COMPONENT(key=key, data={"figure": spec(fig), "config": PLOTLY_CONFIG, "summary": summary, "bundle": BUNDLE})
+    figure = spec(fig)
+    # The element's height is fixed on the server side too: the component's script arrives after the page's first
+    # paint, and an element that grows from 0 to the figure's height then would shift everything below it (CLS).
+    height = int(figure["layout"].get("height") or DEFAULT_HEIGHT)
+    _COMPONENT(key=key, height=height,
+               data={"figure": figure, "config": PLOTLY_CONFIG, "summary": summary, "bundle": BUNDLE})
