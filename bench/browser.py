@@ -51,7 +51,8 @@ READY_JS = """
   if (heading && ![...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading))) return false;
   const shown = e => e.getClientRects().length > 0;  // charts in a closed tab or expander never draw
   if ([...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].some(shown)) return false;
-  for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"]'))
+  // Streamlit's own Plotly element (the reference page) and the site's chart component (components/plotly_view.js).
+  for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"], .ca-plotly'))
     if (shown(c) && !c.querySelector('.main-svg')) return false;
   return true;
 }

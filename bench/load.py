@@ -144,6 +144,8 @@ def _summary(tally: Tally, samples: list[tuple[float, float]], sessions: int, du
         "failed_requests": tally.failed_requests, "timeouts": tally.timeouts, "error_examples": tally.examples,
         "view_ms_p50": statistics.median(views) * 1000 if views else None,
         "view_ms_p95": views[int(0.95 * (len(views) - 1))] * 1000 if views else None,
+        # Every sample is kept (the first is taken before any page); slopes need six or more.
+        "rss_samples": [[round(t, 1), round(m, 1)] for t, m in samples],
     }
     if len(samples) >= 6:
         third = len(samples) // 3
@@ -152,8 +154,7 @@ def _summary(tally: Tally, samples: list[tuple[float, float]], sessions: int, du
         out.update(rss_start_mb=samples[0][1], rss_peak_mb=max(m for _, m in samples), rss_end_mb=samples[-1][1],
                    rss_slope_first_third_mb_per_min=per_min[0], rss_slope_last_third_mb_per_min=per_min[1],
                    # "Stops growing": the last third rises by less than 1 MB/min or a quarter of the first third.
-                   rss_stops_growing=per_min[1] <= max(1.0, 0.25 * per_min[0]),
-                   rss_samples=[[round(t, 1), round(m, 1)] for t, m in samples])
+                   rss_stops_growing=per_min[1] <= max(1.0, 0.25 * per_min[0]))
     return out
 
 
