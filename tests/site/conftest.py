@@ -51,6 +51,16 @@ def site(sample_build_dir, monkeypatch) -> Callable[..., AppTest]:
     return open_page
 
 
+@pytest.fixture(scope="session")
+def server(sample_build_dir):
+    """`streamlit run app.py` on the session's sample store, shared by every Chromium test of the site (read-only)."""
+    from bench.server import streamlit_server
+
+    env = {config.SOURCE_ENV: "sample", "CA_BUILD_DIR": str(sample_build_dir)}
+    with streamlit_server(config.ROOT / "app.py", sample_build_dir / "streamlit.log", env=env) as running:
+        yield running.base_url
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (Playwright) for the browser tests of one module."""

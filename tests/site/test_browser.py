@@ -6,24 +6,15 @@ from urllib.parse import urlparse
 import pytest
 
 from bench.browser import CLS_JS
-from bench.server import streamlit_server
 from components import frame, nav
-from core import config
 from tests import figures
+from tests.site import chromium
+from tests.site.chromium import ARTIFACTS, VIEWPORTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARTIFACTS = config.ROOT / "tests" / "artifacts"
-VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Pages drawn by this site's frame: what each must show besides its heading.
 CHARTS_EXPECTED = {"sections": 1, "people": 3}
 MAX_CLS = 0.05
-
-
-@pytest.fixture(scope="module")
-def server(sample_build_dir):
-    env = {config.SOURCE_ENV: "sample", "CA_BUILD_DIR": str(sample_build_dir)}
-    with streamlit_server(config.ROOT / "app.py", sample_build_dir / "streamlit.log", env=env) as running:
-        yield running.base_url
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
@@ -66,6 +57,9 @@ def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     page.wait_for_load_state("networkidle")
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / f"{page_spec.url_path or 'overview'}_{viewport}.png"))
+    # Accessibility on the same visit, at full content height (axe skips what is scrolled out of view).
+    if chromium.AXE.is_file():
+        chromium.assert_no_blocking(chromium.axe_violations(page), f"axe_{page_spec.url_path or 'overview'}_{viewport}")
     context.close()
 
 

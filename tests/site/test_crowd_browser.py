@@ -8,11 +8,10 @@ import pytest
 from components import frame, nav
 from core import config
 from tests import figures
+from tests.site.chromium import ARTIFACTS, VIEWPORTS
 from tests.trust.support import build_store, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-ARTIFACTS = config.ROOT / "tests" / "artifacts"
-VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Pages whose content comes from the release alone: each must draw at least one chart with 95% interval bars.
 FIGURE_PAGES = ("", "sections", "people", "prompts", "changelog")
 

@@ -12,8 +12,7 @@ import pytest
 from components import plotly_view
 from core import config
 from tests import figures
-from tests.site.test_a11y import AXE, BLOCKING, FOOTER, axe_violations
-from tests.site.test_browser import ARTIFACTS, server  # noqa: F401  (the server fixture)
+from tests.site.chromium import ARTIFACTS, AXE, BLOCKING, FOOTER, axe_violations
 
 VENDOR = config.ROOT / "vendor" / "plotly"
 TRACE = re.compile(r"\bgo\.([A-Z]\w*)\(")
@@ -38,7 +37,7 @@ def _drawn(page, selector: str) -> int:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_a_chart_page_loads_the_bundle_once_and_draws_on_desktop_and_phone(server, browser):  # noqa: F811
+def test_a_chart_page_loads_the_bundle_once_and_draws_on_desktop_and_phone(server, browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     urls: list[str] = []

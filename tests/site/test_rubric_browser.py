@@ -7,10 +7,7 @@ import re
 import duckdb
 import pytest
 
-from tests.site import test_browser as shared
-from tests.site.test_browser import ARTIFACTS, VIEWPORTS
-
-server = shared.server  # the page walk's Streamlit server (Chromium comes from conftest.py)
+from tests.site.chromium import ARTIFACTS, VIEWPORTS
 
 HEADING = "What people said a good answer must do"
 

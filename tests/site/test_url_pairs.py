@@ -8,7 +8,7 @@ import pytest
 
 from components import frame, nav
 from tests import apptest
-from tests.site.test_browser import ARTIFACTS, server  # noqa: F401  (fixture)
+from tests.site.chromium import ARTIFACTS
 
 SHARED = {"block": "personal", "metric": "top", "threshold": "4"}
 
@@ -119,7 +119,7 @@ CHROMIUM_PAIRS = [
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize(("path", "query"), CHROMIUM_PAIRS)
-def test_parameter_pairs_in_chromium(server, browser, sample_db, path, query):  # noqa: F811  (server)
+def test_parameter_pairs_in_chromium(server, browser, sample_db, path, query):
     values = _values(sample_db)["app_pages/sections.py"]
     query = query.format(country=values["group"].split(":")[1], section=values["section"])
     context = browser.new_context(viewport={"width": 390, "height": 844})
