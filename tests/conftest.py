@@ -1,8 +1,11 @@
 """Shared test fixtures: the tiny release, the bad-input corpus, and a throwaway datasets cache."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,24 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RELEASE_TINY = FIXTURES / "release_tiny"
 BAD_INPUTS = FIXTURES / "bad_inputs"
 TEST_BOOTSTRAP_B = 20
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+_STARTED = time.time()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under pytest-xdist each worker writes its trust counts as a part; the controller adds the parts up."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    parts = [p for p in ARTIFACTS.glob("trust_counts.*.part.json") if p.stat().st_mtime >= _STARTED]
+    if not parts:
+        return
+    from tests.trust.support import write_counts
+
+    total: Counter = Counter()
+    for part in parts:
+        total.update(json.loads(part.read_text()))
+        part.unlink()
+    write_counts(total)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,16 +16,19 @@ from tests.trust.support import (
     BuiltStore,
     SiteRunner,
     build_store,
+    write_counts,
 )
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if COUNTS:
-        COUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        previous = json.loads(COUNTS_FILE.read_text()) if COUNTS_FILE.is_file() else {}
-        previous.update(dict(sorted(COUNTS.items())))
-        COUNTS_FILE.write_text(json.dumps(previous, indent=1, sort_keys=True) + "\n")
-        print("\ntrust counts:", json.dumps(dict(sorted(COUNTS.items()))))
+    if not COUNTS:
+        return
+    COUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # one part per worker; the controller adds them up (tests/conftest.py)
+        COUNTS_FILE.with_name(f"trust_counts.{worker}.part.json").write_text(json.dumps(dict(COUNTS)))
+        return
+    write_counts(COUNTS)
 
 
 @pytest.fixture(scope="session")

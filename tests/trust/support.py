@@ -1,6 +1,7 @@
 """Helpers of the trust tests, imported as tests.trust.support so the counts live in one module object."""
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +23,15 @@ COUNTS_FILE = config.ROOT / "tests" / "artifacts" / "trust_counts.json"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
 COUNTS: Counter = Counter()
+
+
+def write_counts(counts: Counter) -> None:
+    """Merge this run's counts into tests/artifacts/trust_counts.json (keys not counted this run keep their value)."""
+    COUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(COUNTS_FILE.read_text()) if COUNTS_FILE.is_file() else {}
+    previous.update(dict(sorted(counts.items())))
+    COUNTS_FILE.write_text(json.dumps(previous, indent=1, sort_keys=True) + "\n")
+    print("\ntrust counts:", json.dumps(dict(sorted(counts.items()))))
 
 
 def count(name: str, n: int = 1) -> None:
