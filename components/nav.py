@@ -18,17 +18,26 @@ class PageSpec:
     icon: str
     url_path: str
     heading: str  # the page's main heading, which the tests wait for
+    description: str = ""  # one sentence for link previews (serve/link_preview.py), plain text
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("app_pages/overview.py", "Overview", ":material/home:", "", "Do people agree with the Model Spec?"),
-    PageSpec("app_pages/sections.py", "Spec sections", ":material/list_alt:", "sections", "Agreement by spec section"),
-    PageSpec("app_pages/people.py", "People and countries", ":material/public:", "people", "People and countries"),
-    PageSpec("app_pages/prompts.py", "Contested prompts", ":material/forum:", "prompts", "Contested prompts"),
-    PageSpec("app_pages/changelog.py", "Changelog", ":material/history:", "changelog", "Changelog"),
-    PageSpec("app_pages/downloads.py", "Data and downloads", ":material/download:", "downloads", "Data and downloads"),
+    PageSpec("app_pages/overview.py", "Overview", ":material/home:", "", "Do people agree with the Model Spec?",
+             "How often about 1,000 people in 19 countries ordered AI answers the way OpenAI's Model Spec does, "
+             "with 95% intervals and how often people agree with each other."),
+    PageSpec("app_pages/sections.py", "Spec sections", ":material/list_alt:", "sections", "Agreement by spec section",
+             "Agreement between people and the Model Spec, section by section, with 95% intervals and rank ranges."),
+    PageSpec("app_pages/people.py", "People and countries", ":material/public:", "people", "People and countries",
+             "Who took part, and whether agreement depends on country, age, gender, education or views on AI."),
+    PageSpec("app_pages/prompts.py", "Contested prompts", ":material/forum:", "prompts", "Contested prompts",
+             "The conversations people disagreed about most, each with its four answers and the crowd's ranking."),
+    PageSpec("app_pages/changelog.py", "Changelog", ":material/history:", "changelog", "Changelog",
+             "What changed in the Model Spec after the study: adopted, deferred or set aside, with the evidence."),
+    PageSpec("app_pages/downloads.py", "Data and downloads", ":material/download:", "downloads", "Data and downloads",
+             "Every table behind the site as CSV or Parquet, with a manifest naming its source and filters."),
     PageSpec("app_pages/methodology.py", "Methodology", ":material/menu_book:", "methodology",
-             "Methodology and limitations"),
+             "Methodology and limitations",
+             "How every figure is computed: the agreement measures, the bootstrap intervals and the small-group rule."),
 )
 HOME = PAGES[0]
 

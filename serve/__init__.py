@@ -16,5 +16,7 @@ def middleware() -> list:
     from starlette.middleware import Middleware
     from streamlit import config
 
-    return [Middleware(CompressedAssets, head_html=f"<style>{FIRST_PAINT_CSS}</style>",
+    from serve.link_preview import page_head
+
+    return [Middleware(CompressedAssets, head_html=f"<style>{FIRST_PAINT_CSS}</style>", page_head=page_head,
                        base_url=config.get_option("server.baseUrlPath") or "")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -130,9 +131,11 @@ class CompressedAssets:
     """
 
     def __init__(self, app: ASGIApp, *, head_html: str = "", base_url: str = "",
-                 cache: CompressedCache | None = None) -> None:
+                 cache: CompressedCache | None = None,
+                 page_head: Callable[[str], tuple[str, str]] | None = None) -> None:
         self.app, self.base_url = app, base_url
         self.head_html = head_html.encode()
+        self.page_head = page_head  # route path -> (<title>, <meta> tags) of the HTML page (serve/link_preview.py)
         self.cache = cache or CompressedCache()
 
     def _handles(self, scope: Scope) -> bool:
@@ -149,6 +152,7 @@ class CompressedAssets:
             return
         encoding = choose_encoding(_header(scope["headers"], b"accept-encoding") or "")
         head = scope["method"] == "HEAD"
+        route = _route_path(scope, self.base_url)
         # Downstream sees a GET without Accept-Encoding: Streamlit's gzip leaves the body alone, and a HEAD gets the
         # body it needs for the compressed length.
         inner = {**scope, "method": "GET", "headers": [(k, v) for k, v in scope["headers"]
@@ -167,7 +171,7 @@ class CompressedAssets:
             elif message["type"] == "http.response.body" and start is not None:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
-                    await self._finish(start, b"".join(chunks), encoding, head, send)
+                    await self._finish(start, b"".join(chunks), encoding, head, send, route)
             elif message["type"] == "http.response.body" and head:  # passed through: headers only
                 if not message.get("more_body", False):
                     await send({"type": "http.response.body", "body": b""})
@@ -184,15 +188,21 @@ class CompressedAssets:
         length = _header(headers, b"content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             return False
-        if self.head_html and kind.startswith("text/html"):
+        if (self.head_html or self.page_head) and kind.startswith("text/html"):
             return True
         return encoding != "identity" and kind.startswith(COMPRESSIBLE)
 
-    async def _finish(self, start: Message, body: bytes, encoding: str, head: bool, send: Send) -> None:
+    async def _finish(self, start: Message, body: bytes, encoding: str, head: bool, send: Send,
+                      route: str = "/") -> None:
         headers = start["headers"]
         kind = (_header(headers, b"content-type") or "").lower()
-        if self.head_html and kind.startswith("text/html") and b"</head>" in body:
-            body = body.replace(b"</head>", self.head_html + b"</head>", 1)
+        if kind.startswith("text/html") and b"</head>" in body:
+            extra = self.head_html
+            if self.page_head:
+                title, meta = self.page_head(route)
+                body = re.sub(rb"<title>[^<]*</title>", lambda _m: title.encode(), body, count=1)
+                extra = meta.encode() + extra
+            body = body.replace(b"</head>", extra + b"</head>", 1)
         if encoding != "identity" and MIN_SIZE <= len(body) <= MAX_BODY and kind.startswith(COMPRESSIBLE):
             body = await self.cache.get(body, encoding)
             headers = _set(headers, b"content-encoding", encoding)

@@ -123,6 +123,37 @@ def test_html_page_gets_the_first_paint_style_and_a_right_length(client):
         assert int(r.headers["content-length"]) == len(body)
 
 
+def test_link_preview_names_each_page_and_escapes_its_text(monkeypatch):
+    from components import nav
+    from serve import link_preview
+
+    title, meta = link_preview.page_head("/people")
+    people = nav.by_url_path("people")
+    assert title == "<title>People and countries · Collective Alignment Explorer</title>"
+    assert f'<meta name="description" content="{people.description}">' in meta
+    assert '<meta property="og:title" content="People and countries · Collective Alignment Explorer">' in meta
+    assert link_preview.page_head("/")[0] == link_preview.page_head("/no-such-page/x")[0] == \
+        "<title>Collective Alignment Explorer</title>"
+    assert all(p.description and len(p.description) <= 160 for p in nav.PAGES)  # what previews show in full
+    odd = nav.PageSpec("x.py", 'A "b" <c>', "", "odd", "", 'say "<b>"')
+    monkeypatch.setattr(nav, "PAGES", (*nav.PAGES, odd))
+    title, meta = link_preview.page_head("/odd")
+    assert "&lt;c&gt;" in title and 'content="say &quot;&lt;b&gt;&quot;"' in meta and "<b>" not in meta
+
+
+def test_page_head_replaces_the_title_and_adds_the_tags_before_the_style(tmp_path):
+    (tmp_path / "index.html").write_bytes(HTML)
+    app = Starlette(routes=[Mount("/", StaticFiles(directory=tmp_path, html=True))])
+    routes: list[str] = []
+    wrapped = CompressedAssets(app, head_html="<style>p{}</style>",
+                               page_head=lambda route: (routes.append(route), ("<title>T</title>", '<meta name="m">'))[1])
+    with TestClient(wrapped) as c:
+        r, body = _raw(c, "/", "identity")
+    assert routes == [""]  # the route below the base URL path, as the link preview looks it up
+    assert body.startswith(b'<!DOCTYPE html><html><head><title>T</title><meta name="m"><style>p{}</style></head>')
+    assert int(r.headers["content-length"]) == len(body)
+
+
 @pytest.mark.parametrize(("header", "expected"), [
     ("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip;q=0.5", "gzip"), ("", "identity"),
     ("identity", "identity"), ("*", "gzip"), ("gzip;q=0", "identity"), ("BR", "br"), ("gzip;q=junk", "identity")])
@@ -180,6 +211,9 @@ def test_streamlit_run_app_py_serves_assets_compressed(sample_build_dir):  # noq
                                                            headers={"Accept-Encoding": "br"})) as r:
             page = brotli.decompress(r.read())
         assert serve.FIRST_PAINT_CSS.encode() in page
+        # The link preview names the page and the site, never "Streamlit" (serve/link_preview.py).
+        assert b"<title>People and countries \xc2\xb7 Collective Alignment Explorer</title>" in page
+        assert b"<title>Streamlit</title>" not in page and b'property="og:description"' in page
         script = page.split(b'<script type="module" crossorigin src="./')[1].split(b'"')[0].decode()
         with urllib.request.urlopen(urllib.request.Request(f"{server.base_url}/{script}",
                                                            headers={"Accept-Encoding": "br"})) as r:
