@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,11 @@ def browser():
         chromium.close()
 
 
-def _get(url: str, headers: dict[str, str]) -> tuple[dict[str, str], bytes]:
+def _get(url: str, headers: dict[str, str]) -> tuple[Message, bytes]:
+    # Header names compare case-insensitively: the site's middleware (serve/) answers in lower case, nginx in title
+    # case, and either may have compressed the body (nginx passes an encoded body through).
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
-        return dict(response.headers), response.read()
+        return response.headers, response.read()
 
 
 def test_routes_spread_over_both_processes_and_each_route_keeps_its_process(two):
@@ -60,6 +63,7 @@ def test_static_files_are_compressed_and_cached_by_the_proxy(two):
     script = next(part.split('"')[0] for part in html.decode().split('src="./')[1:] if part.startswith("static/js/"))
     first, body = _get(f"{two.proxy_url}/{script}", {"Accept-Encoding": "gzip"})
     again, _ = _get(f"{two.proxy_url}/{script}", {"Accept-Encoding": "gzip"})
+    # Cached once per encoding (the upstream's Vary: Accept-Encoding), so a client without gzip gets plain bytes.
     assert first["Content-Encoding"] == "gzip" and again["X-Cache"] == "HIT"
     plain, raw = _get(f"{two.proxy_url}/{script}", {})
     assert "Content-Encoding" not in plain and len(body) < len(raw) / 2

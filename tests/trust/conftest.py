@@ -58,7 +58,10 @@ def site_runner(monkeypatch) -> SiteRunner:
     return runner
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while a sync Playwright is open its event loop counts as running in this thread, so
+# a later module's own Playwright, or any asyncio.run (the websocket load in test_deploy), would fail beside it
+# (test files share a worker in any order under pytest-xdist).
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
