@@ -24,8 +24,9 @@ LABELS = {
     "threshold": {"5": "Relevance 5 (highest)", "4": "Relevance 4 or more", "3": "Relevance 3 or more"},
 }
 
-_WRITTEN, _INCOMING, _IGNORED, _PAGE, _PAGE_PARAMS = (
-    "_state_written", "_state_incoming", "_state_ignored", "_state_page", "_state_page_params")
+_WRITTEN, _INCOMING, _IGNORED, _PAGE, _PAGE_PARAMS, _SHOWN, _KEEP = (
+    "_state_written", "_state_incoming", "_state_ignored", "_state_page", "_state_page_params", "_state_shown",
+    "_state_keep_notice")
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,16 @@ def start(page_url_path: str) -> None:
     """Begin a page run: a URL we did not write ourselves (a shared link, a pasted URL) is read as new input."""
     ss = st.session_state
     now = _query_now()
-    ss[_INCOMING] = {} if now == ss.get(_WRITTEN) else {k: v for k, v in now.items() if not is_tracking(k)}
-    ss[_IGNORED], ss[_PAGE], ss[_PAGE_PARAMS] = [], page_url_path, {}
+    ours, keep = now == ss.get(_WRITTEN), ss.pop(_KEEP, False)
+    ss[_INCOMING] = {} if ours else {k: v for k, v in now.items() if not is_tracking(k)}
+    # A rerun that only shows other content of the same page (keep_notice) keeps the link's notice.
+    kept = ss.get(_SHOWN, []) if ours and keep and ss.get(_PAGE) == page_url_path else []
+    ss[_IGNORED], ss[_PAGE], ss[_PAGE_PARAMS] = list(kept), page_url_path, {}
+
+
+def keep_notice() -> None:
+    """Widget callback for a rerun that only reveals content (a tab): the ignored-parameters notice stays."""
+    st.session_state[_KEEP] = True
 
 
 def _allowed() -> dict[str, tuple[str, ...]]:
@@ -236,7 +245,7 @@ def finish(notice_slot: st.delta_generator.DeltaGenerator) -> None:
     ss = st.session_state
     for name in ss.get(_INCOMING, {}):
         _ignore(f"{name} (unknown)")
-    ignored = ss.get(_IGNORED, [])
+    ignored = ss[_SHOWN] = ss.get(_IGNORED, [])
     if ignored:
         shown = ", ".join(ignored[:MAX_LISTED]) + (f" and {len(ignored) - MAX_LISTED} more"
                                                    if len(ignored) > MAX_LISTED else "")

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import data, plotly_view
+from components import data, plotly_view, state
 from components.frame import md_escape
 from core import exports, privacy
 
@@ -87,11 +87,14 @@ def figure_with_table(fig: go.Figure, df: pd.DataFrame, *, name: str, caption: s
     """Chart and table tabs over the same privacy-checked data, a text summary, and downloads beside them."""
     privacy.assert_applied(df)
     summary = summary or caption
-    chart_tab, table_tab = st.tabs(["Chart", "Table"])
-    with chart_tab:
-        plotly_view.show(fig, key=f"fig:{name}", summary=summary)
-    with table_tab:
-        table(df)
+    # Only the open tab runs: a hidden table would make every first visit load the data grid's code.
+    chart_tab, table_tab = st.tabs(["Chart", "Table"], key=f"tabs:{name}", on_change=state.keep_notice)
+    if chart_tab.open:
+        with chart_tab:
+            plotly_view.show(fig, key=f"fig:{name}", summary=summary)
+    if table_tab.open:
+        with table_tab:
+            table(df)
     st.caption(md_escape(f"{caption} {n_note}"))
     if summary != caption:
         st.text(summary)

@@ -32,6 +32,11 @@ def notice(at) -> str:
     return next((t for t in texts(at) if t.startswith("Ignored link parameters")), "")
 
 
+def drawn_keys(at) -> set[str]:
+    """Keys of the elements drawn inside tabs (a chart's component is keyed "fig:<name>")."""
+    return {str(getattr(e, "key", "")) for tab in at.tabs for e in tab.children.values()}
+
+
 def default_run(db) -> str:
     sql = "SELECT run_id FROM ranker_runs ORDER BY synthetic, created_at DESC, run_id LIMIT 1"
     return db.execute(sql).fetchone()[0]
@@ -122,7 +127,7 @@ def test_sections_deep_link_opens_the_section_with_its_quote(site, sample_db):
     assert frame.md_escape(title) in [s.value for s in at.subheader]
     sentence = next(t.value for t in at.text if t.value.startswith("Section '"))
     assert f"{n:,} participants" in sentence and privacy.pct(est) in sentence
-    lazy.open_all(at)
+    lazy.open_all(at, tables=True)
     assert f"section={anchor}" in at.code[0].value and "threshold=4" in at.code[0].value
     assert at.query_params["section"] == anchor and at.query_params["threshold"] == "4"
     no_small_counts(at)
@@ -138,7 +143,26 @@ def test_sections_junk_parameters_are_listed_and_ignored(site):
                      "section=no_such_section", "group=country:ATLANTIS"):
         assert expected in listed
     assert "foo" not in at.query_params and "block" not in at.query_params
-    assert len(at.dataframe) >= 1  # the section table still renders
+    assert not [d for d in at.dataframe if "n_participants" in d.value.columns]  # behind its Table tab
+
+
+def test_the_junk_parameter_notice_survives_opening_a_table_tab(site):
+    """Opening a Table tab reruns the page with the URL the site wrote: the notice about the visitor's link stays
+    (the tab's callback, as a browser's tab switch sends it); a filter change afterwards is new input and drops it."""
+    at = site("app_pages/sections.py", foo="1", block="sideways")
+    listed = notice(at)
+    assert "foo (unknown)" in listed and "block=sideways" in listed
+    lazy.switch_tab(at, "tabs:sections")
+    healthy(at)
+    assert notice(at) == listed
+    assert [d for d in at.dataframe if "n_participants" in d.value.columns]  # the table the tab opened
+    assert "fig:sections" not in drawn_keys(at)  # and the hidden chart is not drawn
+    lazy.switch_tab(at, "tabs:sections", "Chart")
+    assert notice(at) == listed and "fig:sections" in drawn_keys(at)
+    assert not [d for d in at.dataframe if "n_participants" in d.value.columns]
+    at.selectbox(key="w:block").set_value("personal").run()
+    healthy(at)
+    assert not notice(at)
 
 
 def test_a_small_group_filter_shows_no_small_values(site, sample_db):
@@ -149,7 +173,7 @@ def test_a_small_group_filter_shows_no_small_values(site, sample_db):
     at = site("app_pages/sections.py", group=f"country:{small[0]}")
     healthy(at)
     assert not notice(at)
-    table = at.dataframe[0].value
+    table = lazy.open_tables(at).dataframe[0].value
     assert table["estimate"].isna().all() and table["n_participants"].isna().all()
 
 
@@ -167,7 +191,7 @@ def test_people_country_view_and_its_quote(site, sample_db):
                                  "AND metric = 'pairwise'", [run]).fetchone()[0]
     assert f"everyone in the study {privacy.pct(everyone)}" in sentence and "chance level 50%" in sentence
     assert labels.country_name(big["level"]) in sentence and "Measure: pairwise order" in sentence
-    quoted = next(c.value for c in lazy.open_all(at).code if c.value.startswith("People living in"))
+    quoted = next(c.value for c in lazy.open_all(at, tables=True).code if c.value.startswith("People living in"))
     assert f"country={big['level']}" in quoted
     no_small_counts(at)
     hidden = shown[(shown["field"] == "country") & shown["suppressed"]]
@@ -186,7 +210,7 @@ def test_people_participant_counts_follow_the_breakdown_link(site, sample_db):
         assert not notice(at)
         expected = shown[(shown["field"] == field) & ~shown["suppressed"]]
         # The second table on the page (after the countries): name, n_participants, reliability of this field.
-        table = at.dataframe[1].value
+        table = lazy.open_tables(at).dataframe[1].value
         assert list(table.columns) == ["name", "n_participants", "reliability"]
         assert set(table["name"]) == set(shown.loc[shown["field"] == field, "level"])
         drawn = table[~table["n_participants"].isna()]

@@ -13,7 +13,7 @@ from components import frame
 from core import config, privacy, wording
 from core.rankings.grammar import parse_ranking
 from core.reads import prompt_data as rp
-from tests import figures
+from tests import figures, lazy
 from tests.site import prompt_store as ps
 from views import rank_yourself
 
@@ -144,7 +144,7 @@ def test_deep_link_shows_conversation_responses_and_first_choices(page, store):
     stored = con.execute("SELECT letter, share, ci_low, ci_high FROM prompt_first_choice "
                          "WHERE prompt_id = ? AND block = 'world' ORDER BY letter", [ps.ANCHOR_PROMPT]).df()
     con.close()
-    first = at.dataframe[0].value
+    first = lazy.open_tables(at).dataframe[0].value
     assert first["letter"].tolist() == list("ABCD")
     pd.testing.assert_frame_equal(first[["share", "ci_low", "ci_high"]].reset_index(drop=True),
                                   stored[["share", "ci_low", "ci_high"]], check_dtype=False)
@@ -160,7 +160,7 @@ def test_junk_prompt_is_ignored_with_a_notice(page):
 
 def test_country_split_hides_small_countries_and_their_complement(page):
     at = page(prompt=ps.ANCHOR_PROMPT)
-    split = next(d.value for d in at.dataframe if "country" in d.value.columns and "letter" in d.value.columns)
+    split = next(d.value for d in lazy.open_tables(at).dataframe if "country" in d.value.columns and "letter" in d.value.columns)
     visible = set(split.loc[split["reliability"] != "suppressed", "country"])
     # NLD (4) and KEN (2) fall under 10; together 6, so MEX (10) is hidden too or it would reveal them.
     assert visible == {"USA"}
@@ -187,7 +187,8 @@ def test_small_prompt_shows_text_but_no_numbers_or_rationales(page):
     shown = texts(at)
     assert f"Response A to {ps.SMALL_PROMPT}." in shown
     assert not [t for t in shown if "world reason" in t]
-    assert not [d for d in at.dataframe if "share" in d.value.columns and d.value["share"].notna().any()]
+    frames = lazy.open_tables(at).dataframe
+    assert frames and not [d for d in frames if "share" in d.value.columns and d.value["share"].notna().any()]
     assert any(privacy.SUPPRESSED_TEXT in t for t in shown)
 
 
@@ -270,7 +271,7 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
     assert at.header[0].value == frame.md_escape(wording.prompt_title(title))
     stored = sample_db.execute("SELECT share FROM prompt_first_choice WHERE prompt_id = ? AND block = 'world' "
                                "ORDER BY letter", [busiest]).df()
-    assert at.dataframe[0].value["share"].tolist() == pytest.approx(stored["share"].tolist())
+    assert lazy.open_tables(at).dataframe[0].value["share"].tolist() == pytest.approx(stored["share"].tolist())
     for table in at.dataframe:
         if "n_participants" in table.value.columns:
             shown = pd.to_numeric(table.value["n_participants"], errors="coerce").dropna()

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import config, privacy
 from core.reads import rubrics as rr
+from tests import lazy
 from tests.site import prompt_store as ps
 from tests.site import test_prompts_page
 from views import rubric_view
@@ -39,7 +40,8 @@ def _texts(at) -> list[str]:
 
 
 def _frames(at) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe]
+    """Every table on the page, each chart-and-table widget switched to its Table tab."""
+    return [d.value for d in lazy.open_tables(at).dataframe]
 
 
 def test_reads_apply_their_declared_rules(store):

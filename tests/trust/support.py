@@ -121,12 +121,13 @@ class SiteRunner:
 
     def open(self, page: str = nav.HOME.path, query: dict[str, str | list[str]] | None = None,
              expand: bool = False) -> AppTest:
-        """Run the page; with `expand`, also open every lazy expander (frame.lazy_expander, keys "open:…") and run
-        again until none is left closed, so the checks see the content a reader gets by opening them all. (The
-        reruns drop one-off output such as the junk-parameter notice, so checks of that run without `expand`.)"""
+        """Run the page; with `expand`, also open every lazy expander (frame.lazy_expander, keys "open:…") and
+        every chart's Table tab (keys "tabs:…"), and run again until none is left closed, so the checks see every
+        table a reader can open. (The reruns drop one-off output such as the junk-parameter notice, so checks of
+        that run without `expand`.)"""
         self._page = page
         at = apptest.open_page(page, query, timeout=120)
-        return lazy.open_all(at) if expand else at
+        return lazy.open_all(at, tables=True) if expand else at
 
 
 def texts_of(at: AppTest) -> list[str]:
