@@ -28,15 +28,28 @@ def wrapped(text: object, width: int = 26) -> str:
     return "<br>".join(label(line) for line in textwrap.wrap(str(text), width) or [""])
 
 
+# Every legend sits at the very bottom of the figure (container coordinates), below the x-axis title, in a bottom
+# margin tall enough for the tick labels, the title and two rows of legend entries (a 390 px phone wraps them).
+BOTTOM_LEGEND = {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0}
+LEGEND_MARGIN = 96
+TITLE_LINE_PX = 18  # each further line of a wrapped x-axis title adds this to a bottom legend's margin
+AXIS_TITLE_CHARS = 26  # a longer axis title is broken onto lines: Plotly never wraps one, and a phone cuts it off
+
+
+def axis_title(text: str, width: int = AXIS_TITLE_CHARS) -> str:
+    """An axis title broken onto lines short enough for a 390 px phone (escaped like every label)."""
+    return wrapped(text, width)
+
+
 def _layout(height: int, x_title: str | None = None, **extra: object) -> dict:
     """The shared layout as one dict: a figure built in one constructor call validates each property once,
     where a chain of update_layout/update_xaxes calls re-parses property paths (most of a page's run time)."""
-    # The legend sits at the very bottom of the figure (container coordinates), below the axis title.
-    layout: dict = {"height": height, "margin": {"l": 8, "r": 8, "t": 30, "b": 80}, "font": FONT, "showlegend": True,
-                        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
-                        "plot_bgcolor": "white", "hovermode": "closest"}
+    layout: dict = {"height": height, "margin": {"l": 8, "r": 8, "t": 30, "b": LEGEND_MARGIN}, "font": FONT,
+                    "showlegend": True, "legend": BOTTOM_LEGEND, "plot_bgcolor": "white", "hovermode": "closest"}
     if x_title:
-        layout["xaxis"] = {"title": {"text": x_title}}
+        title = axis_title(x_title)
+        layout["xaxis"] = {"title": {"text": title}, "automargin": True}
+        layout["margin"] = {**layout["margin"], "b": LEGEND_MARGIN + TITLE_LINE_PX * title.count("<br>")}
     for key, value in extra.items():
         layout[key] = {**layout[key], **value} if isinstance(value, dict) and key in layout else value
     return layout

@@ -11,8 +11,12 @@ import streamlit as st
 # holds only the trace types the site draws (vendor/plotly/index.js) and is fetched once per page from static/.
 BUNDLE = "app/static/plotly-partial-4.1.1.min.js"
 # topojsonURL: map outlines are served from static/ by this site (server.enableStaticServing), never from a CDN.
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"], "responsive": True,
-                 "topojsonURL": "app/static/"}
+# The toolbar keeps one button, the PNG download: plotly.js 4 draws each toolbar button as a <button>, so its
+# default eight (zoom, pan, autoscale, …) were eight Tab stops per chart, 64 of a prompt page's 154. Zooming
+# still works with the mouse (drag; double-click resets). showSendToCloud: plotly.js 4 adds by default a
+# "Share chart..." button that uploads the figure's data to cloud.plotly.com.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]], "showSendToCloud": False,
+                 "plotlyServerURL": "", "responsive": True, "topojsonURL": "app/static/"}
 
 DEFAULT_HEIGHT = 450  # plotly.js's height for a layout that sets none
 

@@ -61,6 +61,7 @@ def first_choice_figure(df: pd.DataFrame) -> go.Figure:
         name="First choice (95% CI)",
     ))
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="Share of first choices", gridcolor="#E5E5E5")
+    fig.update_yaxes(automargin=True)  # the tick labels and the title stay inside the figure on a phone
     fig.update_layout(height=320, margin={"l": 8, "r": 8, "t": 8, "b": 40}, font=charts.FONT, plot_bgcolor="white",
                       showlegend=False)
     return fig
@@ -79,8 +80,8 @@ def rank_distribution_figure(df: pd.DataFrame) -> go.Figure:
             name=f"Place {place}", marker_color=colour, customdata=part["n"].astype(float),
             hovertemplate=f"%{{y}}, place {place}: %{{x:.0%}} (%{{customdata:.0f}} rankings)<extra></extra>",
         ))
-    fig.update_layout(barmode="stack", height=260, margin={"l": 8, "r": 8, "t": 8, "b": 40}, font=charts.FONT,
-                      plot_bgcolor="white", legend={"orientation": "h", "y": -0.15, "x": 0, "traceorder": "normal"})
+    fig.update_layout(barmode="stack", height=300, margin={"l": 8, "r": 8, "t": 8, "b": charts.LEGEND_MARGIN},
+                      font=charts.FONT, plot_bgcolor="white", legend={**charts.BOTTOM_LEGEND, "traceorder": "normal"})
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="Share of rankings")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
@@ -99,8 +100,9 @@ def country_split_figure(df: pd.DataFrame) -> go.Figure:
             hovertemplate=f"%{{y}}: {letter} first for %{{x:.0%}} (%{{customdata:.0f}} participants)<extra></extra>",
         ))
     n = rows["country"].nunique()
-    fig.update_layout(barmode="stack", height=120 + 32 * max(n, 1), margin={"l": 8, "r": 8, "t": 8, "b": 40},
-                      font=charts.FONT, plot_bgcolor="white", legend={"orientation": "h", "y": -0.2, "x": 0})
+    fig.update_layout(barmode="stack", height=160 + 32 * max(n, 1),
+                      margin={"l": 8, "r": 8, "t": 8, "b": charts.LEGEND_MARGIN}, font=charts.FONT,
+                      plot_bgcolor="white", legend={**charts.BOTTOM_LEGEND, "traceorder": "normal"})  # A to D
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="Share of single first choices")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
@@ -109,14 +111,18 @@ def country_split_figure(df: pd.DataFrame) -> go.Figure:
 def shares_figure(df: pd.DataFrame, label_col: str, value_col: str, x_title: str) -> go.Figure:
     """Plain horizontal bars of shares (flags, answers); suppressed rows are not drawn."""
     rows = df[~df["suppressed"] & df[value_col].notna()]
+    # Long answers are broken onto lines: on a phone one-line labels left the bars a sliver and were cut off.
+    labels = [charts.wrapped(v) for v in rows[label_col]]
+    extra_lines = sum(v.count("<br>") for v in labels)
     fig = go.Figure(go.Bar(
-        y=[charts.label(v) for v in rows[label_col]], x=rows[value_col], orientation="h",
+        y=labels, x=rows[value_col], orientation="h",
         marker_color=charts.OKABE_ITO["blue"], hovertemplate="%{y}: %{x:.0%}<extra></extra>", name=x_title,
     ))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=x_title, gridcolor="#E5E5E5")
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text=charts.axis_title(x_title), gridcolor="#E5E5E5",
+                     automargin=True)
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(height=100 + 30 * max(len(rows), 1), margin={"l": 8, "r": 8, "t": 8, "b": 40}, font=charts.FONT,
-                      plot_bgcolor="white", showlegend=False)
+    fig.update_layout(height=100 + 30 * max(len(rows), 1) + 14 * extra_lines, margin={"l": 8, "r": 8, "t": 8, "b": 40},
+                      font=charts.FONT, plot_bgcolor="white", showlegend=False)
     return fig
 
 

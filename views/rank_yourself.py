@@ -32,7 +32,7 @@ def agreement_figure(participants: pd.Series, mine: float) -> go.Figure:
     fig.add_vline(x=mine, line={"color": charts.OKABE_ITO["vermillion"], "width": 3},
                   annotation_text="You", annotation_position="top")
     fig.update_xaxes(range=[-0.05, 1.05], tickformat=".0%", title_text="Pairwise agreement with the crowd's order")
-    fig.update_yaxes(tickformat=".0%", title_text="Share of participants", gridcolor="#E5E5E5")
+    fig.update_yaxes(tickformat=".0%", title_text="Share of participants", gridcolor="#E5E5E5", automargin=True)
     fig.update_layout(height=280, margin={"l": 8, "r": 8, "t": 24, "b": 40}, font=charts.FONT, plot_bgcolor="white",
                       showlegend=False)
     return fig

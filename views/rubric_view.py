@@ -45,7 +45,9 @@ def weights_figure(df: pd.DataFrame) -> go.Figure:
     height = 110 + (charts.ROW_PX + 12 * max((n.count("<br>") for n in names), default=0)) * max(len(rows), 1)
     layout = {"height": height, "margin": {"l": 8, "r": 8, "t": 8, "b": 40}, "font": charts.FONT,
               "plot_bgcolor": "white", "showlegend": False,
-              "xaxis": {"range": [-10.5, 10.5], "title": {"text": "Mean weight (−10 harmful … +10 essential)"},
+              # The criteria's labels leave a narrow plot on a phone: the title takes three short lines.
+              "xaxis": {"range": [-10.5, 10.5], "automargin": True,
+                        "title": {"text": charts.axis_title("Mean weight (−10 harmful … +10 essential)", 14)},
                         "gridcolor": "#E5E5E5", "zeroline": True, "zerolinecolor": "#999999"},
               "yaxis": {"categoryorder": "array", "categoryarray": names, "autorange": "reversed",
                         "automargin": True}}
