@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.site.test_browser import ARTIFACTS, server  # noqa: F401  (the server fixture)
+from tests.site.chromium import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 FOOTER = "Figures from fewer than 10 participants are not reported"
@@ -70,7 +70,7 @@ def tab_until(page, done: str, limit: int) -> list[dict]:
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_rank_it_yourself_is_a_few_tab_presses_from_the_top(server, browser, busiest_prompt, size):  # noqa: F811
+def test_rank_it_yourself_is_a_few_tab_presses_from_the_top(server, browser, busiest_prompt, size):
     context, page = open_page(browser, server, f"prompts?prompt={busiest_prompt}", size)
     try:
         stops = tab_until(page, "ry", MAX_TABS_TO_RANK_IT + 1)
@@ -86,7 +86,7 @@ def test_rank_it_yourself_is_a_few_tab_presses_from_the_top(server, browser, bus
         context.close()
 
 
-def test_legends_titles_and_toolbars_keep_clear_on_a_phone(server, browser, busiest_prompt):  # noqa: F811
+def test_legends_titles_and_toolbars_keep_clear_on_a_phone(server, browser, busiest_prompt):
     """At 390 px on every page with a legend: no legend covers an axis title, no axis title runs out of its
     chart, and a chart scrolled under the header is drawn beneath it (the header, with the menu, stays on top)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def test_legends_titles_and_toolbars_keep_clear_on_a_phone(server, browser, busi
     assert not problems, problems
 
 
-def test_phone_menu_is_labelled_and_opens_by_keyboard(server, browser):  # noqa: F811
+def test_phone_menu_is_labelled_and_opens_by_keyboard(server, browser):
     """At 390 px Streamlit 1.67 puts the top navigation in a sidebar opened by its own button, labelled
     "Expand sidebar" by Streamlit (not changeable from the app, see docs/site.md). While closed, its links take no
     Tab stop (components/site.css); opened with Enter, they are on screen and reached by keyboard. Streamlit then
@@ -149,7 +149,7 @@ def test_phone_menu_is_labelled_and_opens_by_keyboard(server, browser):  # noqa:
         context.close()
 
 
-def test_top_navigation_shows_a_focus_ring(server, browser):  # noqa: F811
+def test_top_navigation_shows_a_focus_ring(server, browser):
     context, page = open_page(browser, server, "methodology", DESKTOP, charts=False)
     try:
         stops = tab_until(page, "ry", 2)
