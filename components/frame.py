@@ -64,6 +64,20 @@ def source_banner(info: dict[str, str]) -> None:
     st.info(", ".join(parts) + ".", icon=":material/database:")
 
 
+def image_source(info: dict[str, str]) -> str:
+    """One plain line naming where a chart's numbers come from, drawn into every downloaded chart image."""
+    site = "Collective Alignment Explorer"
+    if data.is_synthetic(info):
+        built = info.get("built_at", "")[:10]
+        return f"SYNTHETIC DATA — not real results · generated for testing · {site}" + (f" · built {built}"
+                                                                                        if built else "")
+    repo = info.get("source_label", "").removesuffix(" (Hugging Face hub)")
+    where = repo if repo.startswith("openai/") else "OpenAI collective-alignment-1"
+    revision = info.get("resolved_commit") or info.get("revision") or ""
+    at = f", revision {revision[:12]}" if _HEX.fullmatch(revision) else ", revision not recorded"
+    return f"Source: {where} (CA-1){at}, CC BY 4.0 · statistics: {site}"
+
+
 def fallback_reason(info: dict[str, str]) -> str:
     """Why the site shows synthetic data: the build's own reason when `auto` fell back from the hub."""
     reason, source = info.get("source_reason", ""), info.get("source", "")

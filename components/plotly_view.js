@@ -22,6 +22,64 @@ function plotly(url) {
   return window[LOADING];
 }
 
+// The PNG download draws a copy of the chart with its title above and its source line below (both plain text,
+// escaped by the server), so an image that leaves the page still says what it shows and where it comes from.
+const TITLE_PX = 18;
+const SOURCE_PX = 14;
+
+// Plotly never wraps a title or an annotation: break the (already escaped) text at spaces to fit `width` px.
+function wrap(text, width, charPx) {
+  const perLine = Math.max(20, Math.floor(width / charPx));
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && (line + " " + word).length > perLine) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function imageButton(Plotly, image) {
+  return {
+    name: "downloadImage",
+    title: "Download this chart as a PNG image (with its title and source)",
+    icon: Plotly.Icons.camera,
+    click: (gd) => {
+      const full = gd._fullLayout;
+      const margin = { ...full.margin };
+      // Title and source both go above the plot: the legend may sit at the figure's bottom edge.
+      const title = wrap(image.title, full.width - 20, 7.5);
+      const source = wrap(image.source, full.width - 20, 6.2);
+      const top = 34 + TITLE_PX * title.length + SOURCE_PX * source.length;
+      const layout = {
+        ...gd.layout,
+        width: full.width,
+        height: full.height + top,
+        margin: { l: margin.l, r: margin.r, t: margin.t + top, b: margin.b, pad: margin.pad },
+        title: {
+          text: `${title.join("<br>")}<br><span style="font-size:11px;color:#444444">${source.join("<br>")}</span>`,
+          x: 0.01, xanchor: "left", y: 1, yref: "container", yanchor: "top", pad: { t: 22 }, font: { size: 14 },
+        },
+      };
+      return Plotly.toImage({ data: gd.data, layout, config: { staticPlot: true } },
+                            { format: "png", width: layout.width, height: layout.height })
+        .then((url) => {
+          const link = document.createElement("a");
+          link.href = url;
+          link.download = `${image.filename}.png`;
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+        });
+    },
+  };
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   let host = parentElement.querySelector(":scope > .ca-plotly");
@@ -36,7 +94,8 @@ export default function (component) {
   // The figure's own height is reserved before the bundle arrives, so nothing below it moves when it draws.
   host.style.minHeight = `${data.figure.layout.height || 450}px`;
   plotly(data.bundle).then((Plotly) => {
-    Plotly.react(host, data.figure.data, data.figure.layout, data.config);
+    const config = data.image ? { ...data.config, modeBarButtons: [[imageButton(Plotly, data.image)]] } : data.config;
+    Plotly.react(host, data.figure.data, data.figure.layout, config);
     if (!OBSERVERS.has(host)) {
       // Plotly's `responsive` follows the window only; the column can also change width on its own.
       const observer = new ResizeObserver(() => {

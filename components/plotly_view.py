@@ -33,11 +33,14 @@ def spec(fig: go.Figure) -> dict:
     return {"data": out["data"], "layout": out["layout"]}
 
 
-def show(fig: go.Figure, *, key: str, summary: str) -> None:
-    """Draw `fig`; `summary` is the figure's accessible name (text already made inert by the caller's builders)."""
+def show(fig: go.Figure, *, key: str, summary: str, image: dict[str, str] | None = None) -> None:
+    """Draw `fig`; `summary` is the figure's accessible name (text already made inert by the caller's builders).
+    With `image` ({title, source, filename}, text already escaped for Plotly), the toolbar's PNG download draws the
+    title above the chart and the source line below it, so the picture carries its provenance when it travels."""
     figure = spec(fig)
     # The element's height is fixed on the server side too: the component's script arrives after the page's first
     # paint, and an element that grows from 0 to the figure's height then would shift everything below it (CLS).
     height = int(figure["layout"].get("height") or DEFAULT_HEIGHT)
     _COMPONENT(key=key, height=height,
-               data={"figure": figure, "config": PLOTLY_CONFIG, "summary": summary, "bundle": BUNDLE})
+               data={"figure": figure, "config": PLOTLY_CONFIG, "summary": summary, "bundle": BUNDLE,
+                     "image": image})

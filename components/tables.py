@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import data, plotly_view, state
+from components import data, frame, inert, plotly_view, state
 from components.frame import md_escape
 from core import exports, privacy
 
@@ -91,7 +91,10 @@ def figure_with_table(fig: go.Figure, df: pd.DataFrame, *, name: str, caption: s
     chart_tab, table_tab = st.tabs(["Chart", "Table"], key=f"tabs:{name}", on_change=state.keep_notice)
     if chart_tab.open:
         with chart_tab:
-            plotly_view.show(fig, key=f"fig:{name}", summary=summary)
+            # A downloaded image carries its title and its source (and says synthetic where it is).
+            image = {"title": inert.plotly(caption), "source": inert.plotly(frame.image_source(data.source_info())),
+                     "filename": exports.download_name(name, view_slug, "png").removesuffix(".png")}
+            plotly_view.show(fig, key=f"fig:{name}", summary=summary, image=image)
     if table_tab.open:
         with table_tab:
             table(df)

@@ -26,6 +26,7 @@ EXTENSIONS = {
     "zip": "application/zip",
     "duckdb": "application/octet-stream",
     "md": "text/markdown",
+    "png": "image/png",  # chart images, drawn in the browser by the chart component
 }
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 MAX_SLUG = 80

@@ -79,3 +79,42 @@ def test_a_chart_page_loads_the_bundle_once_and_draws_on_desktop_and_phone(serve
     assert f"{server}/app/static/world_110m.json" in urls
     assert {urlparse(u).hostname for u in urls} <= {"127.0.0.1", "localhost", None}
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_downloaded_chart_image_carries_its_title_and_source(server, browser):
+    """The toolbar's one button downloads a PNG drawn with the chart's caption above it and its source below it
+    (synthetic data says so), taller than the chart on screen by just those lines."""
+    import struct
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/sections", wait_until="domcontentloaded")
+        page.get_by_text(FOOTER, exact=False).wait_for(timeout=120_000)
+        chart = page.locator(figures.DRAWN).first
+        chart.wait_for(timeout=60_000)
+        # Record what the button asks plotly.js to draw (its click calls Plotly.toImage on a copy of the figure).
+        page.evaluate("""() => { const draw = Plotly.toImage; window.__caImage = null;
+            Plotly.toImage = (fig, opts) => { window.__caImage = {layout: fig.layout, opts}; return draw(fig, opts); }; }""")
+        chart.hover()
+        buttons = chart.locator(".modebar-btn")
+        assert buttons.count() == 1
+        with page.expect_download(timeout=60_000) as download:
+            buttons.first.click()
+        png = download.value.path().read_bytes()
+        drawn = page.evaluate("window.__caImage")
+        on_screen = chart.bounding_box()
+    finally:
+        context.close()
+    assert re.fullmatch(r"ca1_[a-z0-9_-]+\.png", download.value.suggested_filename)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "chart_image_download.png").write_bytes(png)  # to be looked at
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == drawn["opts"]["width"] and height == drawn["opts"]["height"] > on_screen["height"]
+    title = drawn["layout"]["title"]["text"]
+    assert title.startswith("Agreement by section")
+    assert '<span style="font-size:11px;color:#444444">SYNTHETIC DATA — not real results' in title
+    assert "Collective Alignment Explorer" in title
