@@ -53,7 +53,7 @@ READY_JS = """
   if ([...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].some(shown)) return false;
   // Streamlit's own Plotly element (the reference page) and the site's chart component (components/plotly_view.js).
   for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"], .ca-plotly'))
-    if (shown(c) && !c.querySelector('.main-svg')) return false;
+    if (shown(c) && !(c.matches('.ca-plotly') ? c.dataset.drawn : c.querySelector('.main-svg'))) return false;
   return true;
 }
 """
@@ -72,8 +72,8 @@ DIAG_JS = """
     heading_found: !heading || !!main && [...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading)),
     headings: main ? [...main.querySelectorAll('h1, h2, h3')].slice(0, 3).map(h => h.textContent.slice(0, 60)) : [],
     stale_or_skeleton: [...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].filter(shown).length,
-    charts_undrawn: main ? [...main.querySelectorAll('[data-testid="stPlotlyChart"]')]
-      .filter(c => shown(c) && !c.querySelector('.main-svg')).length : -1,
+    charts_undrawn: main ? [...main.querySelectorAll('[data-testid="stPlotlyChart"], .ca-plotly')]
+      .filter(c => shown(c) && !(c.matches('.ca-plotly') ? c.dataset.drawn : c.querySelector('.main-svg'))).length : -1,
   };
 }
 """

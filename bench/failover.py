@@ -3,6 +3,7 @@ whose view must come back on another process with no error shown."""
 from __future__ import annotations
 
 import asyncio
+import difflib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,12 +94,34 @@ TRANSFER_JS = """
 """
 
 
+# The page's words in document order, each chart stood for by its accessible name (its text summary) and each data
+# grid by a marker: Plotly lays out tick labels, and the grid fills its accessible copy of the cells, on their own
+# schedule after the script has finished, so their drawn text is not part of "the same view".
+VIEW_TEXT_JS = """
+() => {
+  const parts = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      const text = node.textContent.trim();
+      if (text) parts.push(text);
+    } else if (node.nodeType === Node.ELEMENT_NODE && !node.matches('script, style')) {
+      if (node.matches('.ca-plotly')) parts.push(`[chart: ${node.getAttribute('aria-label')}]`);
+      else if (node.matches('[data-testid="stDataFrame"]')) parts.push('[data grid]');
+      else node.childNodes.forEach(walk);
+    }
+  };
+  walk(document.querySelector('[data-testid="stMain"]'));
+  return parts.join('\\n');
+}
+"""
+
+
 def _reader_state(session, heading: str) -> dict:
     page = session.page
     body = page.inner_text("body")
     return {
         "url": page.url,
-        "main_text": page.inner_text('[data-testid="stMain"]'),
+        "main_text": page.evaluate(VIEW_TEXT_JS),
         "errors": page.evaluate(ERRORS_JS, session.failure_texts)["exceptions"],
         "connection_error_shown": any(t in body for t in CONNECTION_ERROR_TEXTS),
         "heading_shown": heading in body,
@@ -150,6 +173,8 @@ def check_reader(reader: dict, moved: bool, shots: Path | None = None) -> dict:
         reruns=(page.evaluate("() => window.__stChanges") - reader["changes_before"]) // 2,
         same_url=after["url"] == reader["before"]["url"],
         same_view=after["main_text"] == reader["before"]["main_text"],
+        view_diff=list(difflib.unified_diff(reader["before"]["main_text"].splitlines(),
+                                            after["main_text"].splitlines(), "before", "after", n=1, lineterm=""))[:40],
         errors_shown=after["errors"], connection_error_shown=after["connection_error_shown"],
         heading_shown=after["heading_shown"], port_after=None,
     )

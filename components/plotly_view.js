@@ -95,7 +95,13 @@ export default function (component) {
   host.style.minHeight = `${data.figure.layout.height || 450}px`;
   plotly(data.bundle).then((Plotly) => {
     const config = data.image ? { ...data.config, modeBarButtons: [[imageButton(Plotly, data.image)]] } : data.config;
-    Plotly.react(host, data.figure.data, data.figure.layout, config);
+    // `data-drawn` marks the end of a draw (axes and labels included), for readers and tests that wait on it;
+    // the counter keeps an earlier draw that ends late from marking a newer one as done.
+    const draw = (host.__caDraws = (host.__caDraws || 0) + 1);
+    delete host.dataset.drawn;
+    Plotly.react(host, data.figure.data, data.figure.layout, config).then(() => {
+      if (host.__caDraws === draw) host.dataset.drawn = "true";
+    });
     if (!OBSERVERS.has(host)) {
       // Plotly's `responsive` follows the window only; the column can also change width on its own.
       const observer = new ResizeObserver(() => {

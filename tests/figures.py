@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 COMPONENT = "ca_plotly"
-# In Chromium: a figure drawn by the site's component (its host div becomes Plotly's graph div once drawn).
-DRAWN = ".ca-plotly.js-plotly-plot"
+# In Chromium: a figure the site's component has finished drawing (axes and labels included).
+DRAWN = '.ca-plotly[data-drawn="true"]'
 
 
 def mounts(at) -> list[dict]:

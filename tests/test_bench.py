@@ -229,4 +229,9 @@ def test_load_holds_sessions_without_errors_and_reports_memory(tiny_bench):
     assert result["page_views"] >= result["sessions"] == 2
     assert len(result["rss_samples"]) >= 1 and all(m > 0 for _, m in result["rss_samples"])
     assert result["command"].startswith("python -m bench load --sessions 2")
-    assert proc.returncode == 0
+    # The exit code is the verdict: no errors and a memory slope that flattens. Five seconds is too short for the
+    # slope to mean anything on a busy machine, so the test holds the code to the verdict, not the verdict itself
+    # (with fewer than six memory samples there is no slope and no memory verdict).
+    stops_growing = result.get("rss_stops_growing", True)
+    assert ("rss_stops_growing" in result) == (len(result["rss_samples"]) >= 6)
+    assert proc.returncode == (0 if stops_growing else 1), proc.stdout[-2000:]

@@ -52,7 +52,7 @@ def open_page(browser, base: str, url_path: str, size: tuple[int, int], charts: 
     page.get_by_text(FOOTER, exact=False).wait_for(timeout=120_000)
     if charts:  # every chart on the page drawn by the site's bundle
         page.wait_for_function("""() => { const c = document.querySelectorAll('.ca-plotly');
-            return c.length && [...c].every(e => e.querySelector('.main-svg')); }""", timeout=60_000)
+            return c.length && [...c].every(e => e.dataset.drawn === 'true'); }""", timeout=60_000)
     page.wait_for_timeout(500)
     return context, page
 
