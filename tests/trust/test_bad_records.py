@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import config, jsonline
 from core.config import HF_CONFIGS
@@ -137,3 +139,52 @@ def test_safe_parser_codes():
         with pytest.raises(jsonline.LineError) as info:
             jsonline.loads(raw)
         assert info.value.code == code
+
+
+def _nesting(line: bytes) -> int:
+    """Deepest nesting of one line, one character at a time: the test's own reading of JSON's strings and escapes."""
+    deepest = level = 0
+    in_string = escaped = False
+    for ch in line:
+        if escaped:  # a backslash escapes a quote or another backslash; other characters keep their meaning
+            escaped = False
+            if ch in b'"\\':
+                continue
+        if ch == ord("\\"):
+            escaped = True
+        elif ch == ord('"'):
+            in_string = not in_string
+        elif not in_string and ch in b"[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif not in_string and ch in b"]}":
+            level -= 1
+    return deepest
+
+
+def _alternating(depth: int) -> bytes:
+    opens = [b'{"k": ' if i % 2 == 0 else b"[" for i in range(depth)]
+    return b"".join(opens) + b"0" + b"".join(b"}" if o.startswith(b"{") else b"]" for o in reversed(opens))
+
+
+def test_the_depth_limit_holds_when_objects_and_lists_alternate():
+    # Valid JSON, one level over the limit: removing "[]" then "{}" in one pass once peeled two levels at a time.
+    assert _nesting(_alternating(jsonline.MAX_DEPTH + 1)) == jsonline.MAX_DEPTH + 1
+    assert jsonline.too_deep(_alternating(jsonline.MAX_DEPTH + 1))
+    assert not jsonline.too_deep(_alternating(jsonline.MAX_DEPTH))
+    with pytest.raises(jsonline.LineError) as info:
+        jsonline.loads(_alternating(2 * jsonline.MAX_DEPTH - 1))
+    assert info.value.code == "json_too_deep"
+    assert jsonline.loads(_alternating(jsonline.MAX_DEPTH)) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=80).map(lambda b: bytes(b'"\\[]{}a\n'[x % 8] for x in b)), st.integers(1, 5))
+def test_deep_lines_finds_exactly_the_lines_a_character_scan_finds_too_deep(data, limit):
+    saved = jsonline.MAX_DEPTH
+    jsonline.MAX_DEPTH = limit
+    try:
+        found = jsonline.deep_lines(data)
+    finally:
+        jsonline.MAX_DEPTH = saved
+    assert found == [i + 1 for i, line in enumerate(data.split(b"\n")) if _nesting(line) > limit]
