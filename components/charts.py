@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -63,9 +64,13 @@ def shown(df: pd.DataFrame) -> pd.DataFrame:
 
 def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None = None,
                     reference_label: str = "Overall", tie_col: str | None = None,
-                    x_title: str = "Agreement with the ranker", keep_order: bool = False) -> go.Figure:
+                    x_title: str = "Agreement with the ranker", keep_order: bool = False,
+                    lines: Sequence[tuple[dict, dict]] = (), x_range: list[float] | None = None,
+                    x_tickformat: str = ".0%") -> go.Figure:
     """Dots with 95% CI error bars, highest first (or in the frame's order: `keep_order`, for ordinal levels);
-    low-reliability rows hollow; optional tie groups shaded."""
+    low-reliability rows hollow; optional tie groups shaded. `lines` adds (shape, label) pairs after the reference
+    line, and `x_range` replaces the range that fits the intervals: passed in rather than set afterwards, because
+    each update_layout on a built figure validates its shapes again (most of a crowd chart's build time)."""
     rows = shown(df)
     rows = (rows if keep_order else rows.sort_values(["estimate", label_col], ascending=[False, True]))
     rows = rows.reset_index(drop=True)
@@ -102,10 +107,13 @@ def estimate_figure(df: pd.DataFrame, label_col: str, *, reference: float | None
                            "line": {"color": OKABE_ITO["vermillion"], "dash": "dash", "width": 1.5}})
         annotations.append({"x": reference, "xref": "x", "y": 1, "yref": "y domain", "yanchor": "bottom", "showarrow": False,
                                 "text": label(reference_label)})
+    for shape, note in lines:
+        shapes.append(shape)
+        annotations.append(note)
     layout = _layout(110 + row_px * max(len(rows), 1), x_title,
                      yaxis={"categoryorder": "array", "categoryarray": labels, "autorange": "reversed", "automargin": True},
-                     xaxis={"range": _span(rows, reference), "tickformat": ".0%", "gridcolor": "#E5E5E5",
-                                "zeroline": False},
+                     xaxis={"range": x_range or span(rows, reference), "tickformat": x_tickformat,
+                            "gridcolor": "#E5E5E5", "zeroline": False},
                      shapes=shapes, annotations=annotations)
     return go.Figure(data=traces, layout=layout)
 
@@ -117,7 +125,7 @@ def rank_text(best: object, worst: object) -> str:
     return f"{int(best)}" if int(best) == int(worst) else f"{int(best)}–{int(worst)}"
 
 
-def _span(rows: pd.DataFrame, reference: float | None) -> list[float]:
+def span(rows: pd.DataFrame, reference: float | None) -> list[float]:
     """The x range: every interval (and the reference line) with a margin, inside 0–100%."""
     values = [*rows["ci_low"].dropna(), *rows["ci_high"].dropna()]
     if reference is not None and pd.notna(reference):

@@ -21,27 +21,24 @@ def _line(x: float, text: str, colour: str, dash: str, y: float = 1.0) -> tuple[
 def crowd_figure(df: pd.DataFrame, label_col: str, *, chance: float | None, reference: float | None = None,
                  reference_label: str = "Everyone", x_title: str = "Agreement with the rest of the crowd") -> go.Figure:
     """Estimates with 95% CIs (charts.estimate_figure), plus a dotted chance line the axis always reaches."""
-    fig = charts.estimate_figure(df, label_col, reference=reference, reference_label=reference_label, x_title=x_title)
     if chance is None:
-        return fig
-    shape, note = _line(chance, CHANCE_LABEL, OKABE_ITO["black"], "dot", y=1.06)
-    low, high = fig.layout.xaxis.range
-    fig.update_layout(shapes=[*fig.layout.shapes, shape], annotations=[*fig.layout.annotations, note],
-                      xaxis_range=[max(0.0, min(low, chance - 0.05)), min(1.0, max(high, chance + 0.05))])
-    return fig
+        return charts.estimate_figure(df, label_col, reference=reference, reference_label=reference_label,
+                                      x_title=x_title)
+    low, high = charts.span(charts.shown(df), reference)
+    return charts.estimate_figure(df, label_col, reference=reference, reference_label=reference_label, x_title=x_title,
+                                  lines=[_line(chance, CHANCE_LABEL, OKABE_ITO["black"], "dot", y=1.06)],
+                                  x_range=[max(0.0, min(low, chance - 0.05)), min(1.0, max(high, chance + 0.05))])
 
 
 def difference_figure(df: pd.DataFrame, label_col: str, x_title: str) -> go.Figure:
     """Each group's difference from everyone else with its own 95% CI, around a zero line."""
     frame = df.assign(estimate=df["difference"], ci_low=df["difference_ci_low"], ci_high=df["difference_ci_high"])
-    fig = charts.estimate_figure(frame, label_col, x_title=x_title)
     rows = charts.shown(frame)
     values = [0.0, *rows["ci_low"].dropna(), *rows["ci_high"].dropna()]
     pad = max(0.01, 0.1 * (max(values) - min(values)))
-    shape, note = _line(0.0, "No difference", OKABE_ITO["vermillion"], "dash")
-    fig.update_layout(shapes=[*fig.layout.shapes, shape], annotations=[*fig.layout.annotations, note],
-                      xaxis_range=[min(values) - pad, max(values) + pad], xaxis_tickformat="+.0%")
-    return fig
+    return charts.estimate_figure(frame, label_col, x_title=x_title,
+                                  lines=[_line(0.0, "No difference", OKABE_ITO["vermillion"], "dash")],
+                                  x_range=[min(values) - pad, max(values) + pad], x_tickformat="+.0%")
 
 
 def paired_figure(df: pd.DataFrame, label_col: str, chance: float | None) -> go.Figure:

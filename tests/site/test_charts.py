@@ -94,3 +94,23 @@ def test_tied_extremes_respect_overlapping_intervals():
 def test_describe_counts_what_is_hidden():
     text = charts.describe(planted(), "title")
     assert text.startswith("4 estimates") and "50% (Bottom)" in text and "1 not shown" in text
+
+
+def test_crowd_charts_draw_chance_and_zero_lines_inside_their_range():
+    from components import crowd_charts
+
+    fig = crowd_charts.crowd_figure(planted(), "title", chance=0.25, reference=0.7)
+    lines = {a.text: s for s, a in zip(fig.layout.shapes, fig.layout.annotations, strict=True)}
+    assert lines["Chance"].x0 == 0.25 and lines["Chance"].line.dash == "dot"
+    assert lines["Everyone"].x0 == 0.7
+    low, high = fig.layout.xaxis.range
+    assert low == pytest.approx(0.20) and high == pytest.approx(1.0)  # reaches chance; capped at 100%
+    frame = planted().assign(difference=lambda d: d["estimate"] - 0.8, difference_ci_low=lambda d: d["ci_low"] - 0.8,
+                             difference_ci_high=lambda d: d["ci_high"] - 0.8)
+    diff = crowd_charts.difference_figure(frame, "title", "Group minus everyone else")
+    assert [(a.text, s.x0) for s, a in zip(diff.layout.shapes, diff.layout.annotations, strict=True)] == [
+        ("No difference", 0.0)]
+    shown = frame[frame["n_participants"] >= privacy.MIN_PARTICIPANTS]
+    low, high = diff.layout.xaxis.range
+    assert low < shown["difference_ci_low"].min() and high > shown["difference_ci_high"].max()
+    assert diff.layout.xaxis.tickformat == "+.0%"
