@@ -24,6 +24,9 @@ MEASURES = {
     PERSONAL_WORLD: ("'For me' agrees with 'for everyone'", "Agreement of personal with world ranking",
                      "share of response pairs the personal ranking puts in the same order as the world ranking"),
 }
+# The finding's two views on the People page, keyed "finding:<measure>:<field>" (tests/lazy.py opens the second).
+FINDING_TABS = "finding:"
+DIFFERENCE_TAB = "Difference from everyone else"
 HOW = ("For each assessment, the rankings of the same prompt by every *other* participant are combined: each "
        "response gets the sum of its mid-ranks (a tie shares the mean of the places it spans), and a smaller sum is "
        "a better place. The assessment's agreement is the share of response pairs that both it and this crowd order "
@@ -117,21 +120,26 @@ def groups_vs_rest(view: state.View, choice: str, field: str, page: str = "peopl
                     f"({privacy.ci_text(overall['ci_low'], overall['ci_high'])}, "
                     f"{privacy.n_label(overall['n_participants'])}) — {meaning}.")
     slug = exports.slug(measure, block, metric, field)
-    estimate_tab, difference_tab = st.tabs([title, "Difference from everyone else"])
-    with estimate_tab:
-        fig = crowd_charts.crowd_figure(part, "name", chance=chance_of(measure, metric),
-                                        reference=None if overall is None else overall["estimate"], x_title=axis)
-        tables.figure_with_table(fig, part, name=f"crowd_{measure}_by_{field}",
-                                 caption=f"{title} — {labels.FIELDS[field]}.",
-                                 n_note="Dashed: everyone together" + ("; dotted: chance." if chance_of(measure, metric)
-                                                                       is not None else "."),
-                                 summary=charts.describe(part, "name"), view_slug=slug, filters=view.as_dict())
-    with difference_tab:
-        fig = crowd_charts.difference_figure(part, "name", f"{title}: group minus everyone else")
-        tables.figure_with_table(fig, part, name=f"crowd_{measure}_difference_by_{field}",
-                                 caption=f"{title}: each group minus everyone else — {labels.FIELDS[field]}.",
-                                 n_note="An interval that crosses the zero line: no difference the data can show.",
-                                 summary=difference_summary(part), view_slug=slug, filters=view.as_dict())
+    # Only the open tab is built and sent (like the Chart/Table tabs): a chart in a hidden tab still cost its figure,
+    # its downloads and its drawing on every first visit.
+    estimate_tab, difference_tab = st.tabs([title, DIFFERENCE_TAB], key=f"{FINDING_TABS}{measure}:{field}",
+                                           on_change=state.keep_notice)
+    if estimate_tab.open:
+        with estimate_tab:
+            fig = crowd_charts.crowd_figure(part, "name", chance=chance_of(measure, metric),
+                                            reference=None if overall is None else overall["estimate"], x_title=axis)
+            tables.figure_with_table(fig, part, name=f"crowd_{measure}_by_{field}",
+                                     caption=f"{title} — {labels.FIELDS[field]}.",
+                                     n_note="Dashed: everyone together"
+                                            + ("; dotted: chance." if chance_of(measure, metric) is not None else "."),
+                                     summary=charts.describe(part, "name"), view_slug=slug, filters=view.as_dict())
+    if difference_tab.open:
+        with difference_tab:
+            fig = crowd_charts.difference_figure(part, "name", f"{title}: group minus everyone else")
+            tables.figure_with_table(fig, part, name=f"crowd_{measure}_difference_by_{field}",
+                                     caption=f"{title}: each group minus everyone else — {labels.FIELDS[field]}.",
+                                     n_note="An interval that crosses the zero line: no difference the data can show.",
+                                     summary=difference_summary(part), view_slug=slug, filters=view.as_dict())
     shown = part[~part["suppressed"] & part["difference"].notna()]
     if not shown.empty:
         far = shown.loc[shown["difference"].abs().idxmax()]

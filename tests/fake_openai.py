@@ -93,11 +93,19 @@ class FakeOpenAI:
                     fake.requests.append(Seen(index, time.monotonic(), body, self.headers.get("Authorization")))
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                self._counted = True
                 try:
                     self._act(fake.responder(index, body), body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout); nothing to answer
                 finally:
+                    self._leave()
+
+            def _leave(self) -> None:
+                # A request stops counting as in flight before its answer is written: once the client has the answer
+                # it may send its next request, possibly before this thread is scheduled again.
+                if getattr(self, "_counted", False):
+                    self._counted = False
                     with fake._lock:
                         fake.in_flight -= 1
 
@@ -119,6 +127,7 @@ class FakeOpenAI:
 
             def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
                 data = json.dumps(payload).encode()
+                self._leave()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

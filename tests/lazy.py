@@ -1,4 +1,5 @@
-"""Open what a page draws only on request in AppTest: lazy expanders ("open:…") and chart-and-table tabs ("tabs:…")."""
+"""Open what a page draws only on request in AppTest: lazy expanders ("open:…"), chart-and-table tabs ("tabs:…") and
+a finding's difference tab ("finding:…")."""
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -6,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 PREFIX = "open:"
 TABS = "tabs:"  # components.tables.figure_with_table keys its Chart/Table tabs "tabs:<name>"
 TABLE = "Table"
+FINDINGS = "finding:"  # components.crowd.FINDING_TABS: a finding's estimate and difference tabs
 
 
 def closed_keys(at: AppTest) -> list[str]:
@@ -36,6 +38,15 @@ def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool) -> AppTest
         for key in closed:
             at.session_state[key] = TABLE if str(key).startswith(TABS) else True
         at.run()
+    return at
+
+
+def open_findings(at: AppTest) -> AppTest:
+    """Switch every finding's tabs to its difference from everyone else (each switch reruns the page)."""
+    from components.crowd import DIFFERENCE_TAB
+
+    for key in [k for k in at.session_state if str(k).startswith(FINDINGS) and at.session_state[k] != DIFFERENCE_TAB]:
+        at = switch_tab(at, str(key), DIFFERENCE_TAB)
     return at
 
 

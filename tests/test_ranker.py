@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -246,8 +247,19 @@ def test_limit_ranks_only_the_first_prompts(tmp_path, store):
 def test_concurrency_is_bounded_and_lines_are_unique(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # local server: a placeholder key is used
     ids = make_store(tmp_path / "store.duckdb", 10)
-    with FakeOpenAI(lambda i, body: Reply(good(), delay_s=0.15)) as fake:
+    second = threading.Event()
+
+    def respond(i: int, body: dict) -> Reply:
+        # The first answer waits for the second request: two in flight at once, however slow the machine is.
+        if i == 1:
+            second.set()
+        if i == 0:
+            second.wait(timeout=60)
+        return Reply(good(), delay_s=0.05)
+
+    with FakeOpenAI(respond) as fake:
         assert rank(tmp_path, fake, "--concurrency", "3") == 0
+    assert second.is_set()
     assert 2 <= fake.max_in_flight <= 3
     assert sorted(r["prompt_id"] for r in lines(tmp_path)) == ids
 

@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from components import frame, labels, nav
+from components import crowd, frame, labels, nav
 from core import config, privacy
 from core.reads import figures
+from tests import figures as drawn
 from tests import lazy
 
 MINE = ("app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py")
@@ -277,3 +278,24 @@ def test_first_visit_without_a_store_builds_it_then_shows_the_page(site, tmp_pat
     healthy(at)
     assert calls == ["sample"] and (tmp_path / "ca_sample.duckdb").is_file()
     assert at.title[0].value == nav.HOME.heading and at.metric
+
+
+def _chart_files(at) -> list[str]:
+    return [m["image"]["filename"] for m in drawn.mounts(at) if m.get("image")]
+
+
+def test_a_findings_difference_tab_is_built_only_when_opened_and_keeps_the_notice(site):
+    at = site("app_pages/people.py", foo="1")
+    healthy(at)
+    listed = notice(at)
+    assert "foo (unknown)" in listed
+    charts_before = _chart_files(at)
+    assert any("crowd_agreement_by_country" in f for f in charts_before)
+    assert not any("difference_by" in f for f in charts_before)  # the closed tab is neither built nor sent
+    lazy.switch_tab(at, f"{crowd.FINDING_TABS}agreement:country", crowd.DIFFERENCE_TAB)
+    healthy(at)
+    assert notice(at) == listed
+    charts_after = _chart_files(at)
+    assert any("crowd_agreement_difference_by_country" in f for f in charts_after)
+    assert not any("crowd_agreement_by_country" in f for f in charts_after)
+    assert any("each group minus everyone else" in c.value for c in at.caption)

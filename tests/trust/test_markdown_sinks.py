@@ -108,11 +108,13 @@ def test_every_sink_gets_only_inert_text(meta_store):
     problems, seen, n_strings, n_figure = [], set(), 0, 0
     with site_on(meta_store):
         for page, query in _views(meta_store):
-            # Twice: with every expander open and the charts drawn, then with every Table tab open instead (a
-            # chart-and-table widget draws only its open tab).
+            # Three times: with every expander open and the charts drawn, then with every Table tab open instead (a
+            # chart-and-table widget draws only its open tab), then with each finding's difference tab open.
             at = lazy.open_all(runner.open(page, query))
             strings = sink_strings(at)
             at = lazy.open_tables(at)
+            strings += sink_strings(at)
+            at = lazy.open_findings(at)
             assert not exceptions_of(at), (page, query, exceptions_of(at)[:1])
             for where, text in strings + sink_strings(at):
                 n_strings += 1
