@@ -23,12 +23,13 @@ def _random_design(seed: int, n_people=30, n_prompts=12, n_ass=150):
     return part, prompt, num, cnt, members, sections
 
 
-def test_replicate_sums_equal_the_sum_over_assessments_replicate_by_replicate():
+@pytest.mark.parametrize("dense", [True, False, None])  # a participant × prompt table, gathering, or by size
+def test_replicate_sums_equal_the_sum_over_assessments_replicate_by_replicate(dense):
     part, prompt, num, cnt, members, sections = _random_design(1)
     b = 40
     w = bootstrap.resample_counts(30, b, 3)
     v = twoway.prompt_weights(12, b, 3)
-    by_mask, by_section = twoway.replicate_sums([(num, cnt)], part, prompt, members, sections, w, v)
+    by_mask, by_section = twoway.replicate_sums([(num, cnt)], part, prompt, members, sections, w, v, dense=dense)
     for r in range(b):
         weight = w[part, r] * v[prompt, r]  # each assessment counts (its participant's draws) × (its prompt's)
         for j, x in enumerate((num, cnt)):
