@@ -65,3 +65,27 @@ def test_every_page_without_a_run_shows_crowd_findings(server, browser, page_spe
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / f"crowd_{page_spec.url_path or 'overview'}_{viewport}.png"))
     context.close()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_opening_a_findings_difference_tab_draws_its_chart_around_zero(server, browser, viewport):
+    from components import crowd
+
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{server}/people", wait_until="domcontentloaded")
+    tab = page.get_by_role("tab", name=crowd.DIFFERENCE_TAB)
+    tab.wait_for(timeout=60_000)
+    assert page.get_by_text("No difference", exact=True).count() == 0  # not drawn before it is opened
+    tab.scroll_into_view_if_needed()
+    tab.click()
+    # The rerun draws the difference chart: its zero line is labelled, and its intervals are error bars.
+    page.locator(f"{figures.DRAWN} text", has_text="No difference").first.wait_for(timeout=45_000)
+    assert tab.get_attribute("aria-selected") == "true"
+    body = page.locator("[data-testid='stMain']").first.inner_text()
+    assert "each group minus everyone else" in body and frame.PAGE_FAILURE not in body
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.locator(f"{figures.DRAWN}", has_text="No difference").first.screenshot(
+        path=str(ARTIFACTS / f"crowd_people_difference_{viewport}.png"))
+    context.close()
