@@ -1,7 +1,7 @@
 """Methodology and limitations: definitions, rules, ranker runs, published vs computed figures, data quality."""
 import streamlit as st
 
-from components import data, frame, inert
+from components import data, frame, tables
 from core import config, privacy, published
 from core.reads import figures
 from views import methodology_notes
@@ -59,7 +59,7 @@ runs = data.read(figures.ranker_runs)
 if runs.empty:
     st.markdown("This store has no ranker run; see `docs/ranker.md` for how to produce one.")
 else:
-    st.table(inert.table(frame.blanks_as_dash(runs)), hide_index=True)  # run metadata comes from each run's manifest.json
+    tables.markdown_table(frame.blanks_as_dash(runs))  # run metadata comes from each run's manifest.json
 
 st.header("Published figures beside ours")
 info = data.source_info()
@@ -73,15 +73,15 @@ st.markdown(f"{len(comparison)} published figures (the dataset card's counts and
             f"{mismatches} differ from what this site computes, each with its explanation"
             + (f"; {hidden} are not compared because the group has {privacy.SUPPRESSED_TEXT} here." if hidden
                else "."))
-st.table(inert.table(frame.blanks_as_dash(comparison[published.SHOWN_COLUMNS])), hide_index=True)
+tables.markdown_table(frame.blanks_as_dash(comparison[published.SHOWN_COLUMNS]))
 
 st.header("Data quality")
 st.markdown("What the build found in the input files. Rejected rows are left out of every figure; flagged rows are "
             "kept and counted.")
-# Small reference tables as static tables: the interactive grid's code (1.2 MB) is not worth a first visit here.
-# st.table renders Markdown in every cell: file names and examples come from the inputs.
-st.table(inert.table(frame.blanks_as_dash(data.read(figures.build_report))), hide_index=True)
-st.table(inert.table(frame.blanks_as_dash(frame.short_hashes(data.read(figures.build_files)))), hide_index=True)
+# Small reference tables as Markdown: neither the interactive grid's code (1.2 MB) nor st.table's Arrow formatting
+# (743 KB) is worth a first visit here. File names and examples come from the inputs: tables.markdown_text escapes.
+tables.markdown_table(frame.blanks_as_dash(data.read(figures.build_report)))
+tables.markdown_table(frame.blanks_as_dash(frame.short_hashes(data.read(figures.build_files))))
 st.caption("SHA-256 of each input file, first 16 hex digits; the store's manifest table holds them in full.")
 
 st.header("Limitations the study states")

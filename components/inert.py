@@ -1,9 +1,9 @@
 """Text from any input made inert for every sink that renders Markdown or HTML: one helper for all of them.
 
 Streamlit renders Markdown (images, links, KaTeX, `:red[...]` directives, icons) in widget labels, help texts,
-captions, tab names, expander titles, metric labels and every cell of `st.table`; Plotly renders a little HTML
+captions, tab names, expander titles, metric labels and every cell of a Markdown table; Plotly renders a little HTML
 (links, styles) in titles and tick labels. Dataset text, ranker-run metadata, file names and group labels reach
-them only through `md`, `label`, `table` or `plotly`. Invisible characters are shown as `⟨U+200B⟩`, so a label
+them only through `md`, `label` or `plotly`. Invisible characters are shown as `⟨U+200B⟩`, so a label
 can neither look like another ("Male" and "Male\u200b") nor reverse the site's own sentence around it.
 """
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-
-import pandas as pd
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^\"'])")
 _SPACE = re.compile(r"\s+")
@@ -52,16 +50,6 @@ def label(text: object, max_chars: int = 200) -> str:
     if len(one_line) > max_chars:
         one_line = one_line[: max_chars - 1] + "…"
     return md(one_line)
-
-
-def table(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy for st.table (which renders Markdown in every cell and header): text cells and names escaped."""
-    out = df.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = [md(v) if isinstance(v, str) else v for v in out[column]]
-    out.columns = [md(c) for c in out.columns]
-    return out
 
 
 def plotly(text: object) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -46,6 +47,32 @@ def table(df: pd.DataFrame, *, hide: tuple[str, ...] = ("suppressed",)) -> None:
     privacy.assert_applied(df)
     view = df.drop(columns=[c for c in hide if c in df.columns])
     st.dataframe(view, hide_index=True, column_config=column_config(view), width="stretch")
+
+
+def markdown_table(df: pd.DataFrame) -> None:
+    """A small reference table as Markdown: the browser gets a plain HTML table, without the Arrow formatting code
+    (743 KB) that st.table loads on a first visit."""
+    st.markdown(markdown_text(df))
+
+
+def markdown_text(df: pd.DataFrame) -> str:
+    """The frame as a Markdown table: every cell one line of inert text, counts with thousands separators."""
+    lines = ["| " + " | ".join(_cell(c) for c in df.columns) + " |", "|" + " --- |" * len(df.columns)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | np.integer) or (isinstance(value, float | np.floating) and float(value).is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return f"{float(value):,.4g}"
+    # One line (a line break would end the row), every Markdown character escaped, a pipe included.
+    return inert.md(" ".join(str(value).split()))
 
 
 def with_prompt_links(df: pd.DataFrame) -> pd.DataFrame:

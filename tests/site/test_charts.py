@@ -114,3 +114,17 @@ def test_crowd_charts_draw_chance_and_zero_lines_inside_their_range():
     low, high = diff.layout.xaxis.range
     assert low < shown["difference_ci_low"].min() and high > shown["difference_ci_high"].max()
     assert diff.layout.xaxis.tickformat == "+.0%"
+
+
+def test_markdown_tables_keep_each_cell_on_its_row_inert_and_readable():
+    from tests import markdown_tables
+
+    df = pd.DataFrame({"file": ["a|b", "two\nlines ![x](http://e.example/x.png) **bold**", None],
+                       "count": [18384, 3, 2], "share": [0.125, float("nan"), 1.0]})
+    text = tables.markdown_text(df)
+    assert len(text.splitlines()) == 2 + len(df)  # a line break in a cell would have ended its row
+    assert "![x](" not in text and "**bold**" not in text  # nothing renders: no image, no bold
+    back = markdown_tables.parse(text)[0]
+    assert back["file"].tolist() == ["a|b", "two lines ![x](http://e.example/x.png) **bold**", "–"]
+    assert back["count"].tolist() == ["18,384", "3", "2"]
+    assert back["share"].tolist() == ["0.125", "–", "1"]

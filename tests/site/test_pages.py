@@ -12,7 +12,7 @@ from components import crowd, frame, labels, nav
 from core import config, privacy
 from core.reads import figures
 from tests import figures as drawn
-from tests import lazy
+from tests import lazy, markdown_tables
 
 MINE = ("app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py")
 
@@ -229,22 +229,23 @@ def test_methodology_sets_published_figures_beside_computed_ones(site, sample_db
     headers = [h.value for h in at.header]
     assert {"What the numbers mean", "Small groups", "Ranker runs", "Published figures beside ours",
             "Data quality", "Limitations the study states"} <= set(headers)
-    tables = [t.value for t in at.table]
+    tables = markdown_tables.tables_of(at)
     comparison = next(t for t in tables if "published" in t.columns)
     card = comparison[comparison["source"] == "Dataset card"].set_index("figure")
-    assert card.loc["assessments", "published"] == 18384
-    assert card.loc["assessments", "computed"] == sample_db.execute("SELECT count(*) FROM assessments").fetchone()[0]
-    assert (comparison["note"] != "").all()
+    assert card.loc["assessments", "published"] == "18,384"
+    assert markdown_tables.number(card.loc["assessments", "computed"]) == sample_db.execute(
+        "SELECT count(*) FROM assessments").fetchone()[0]
+    assert (comparison["note"] != "").all() and (comparison["note"] != "–").all()
     # Computed demographic counts follow the small-group rule like every other page: none below 10 shown.
     levels = comparison[comparison["source"].str.startswith("Blog appendix")]
-    computed = pd.to_numeric(levels["computed"], errors="coerce")
+    computed = pd.Series([markdown_tables.number(c) for c in levels["computed"]], index=levels.index, dtype=float)
     assert (computed.dropna() >= privacy.MIN_PARTICIPANTS).all()
     counts = figures.demographic_counts(sample_db.cursor())
     small = counts[counts["n_participants"] < privacy.MIN_PARTICIPANTS]
     assert not small.empty, "the sample should have small groups for this check to mean much"
     for _, row in small.iterrows():
         match = levels[(levels["source"] == f"Blog appendix: {row['field']}") & (levels["figure"] == row["level"])]
-        assert match.empty or (match["computed"].isna().all() and match["note"].str.startswith("Not compared").all())
+        assert match.empty or ((match["computed"] == "–").all() and match["note"].str.startswith("Not compared").all())
     report = next(t for t in tables if "severity" in t.columns)
     assert len(report) == sample_db.execute("SELECT count(*) FROM build_report").fetchone()[0]
 

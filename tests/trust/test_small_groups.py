@@ -13,6 +13,7 @@ import pytest
 
 from components import nav
 from core.reads import slices
+from tests import markdown_tables
 from tests.trust.support import count, exceptions_of, site_on, texts_of
 
 MIN = 10
@@ -376,8 +377,8 @@ def test_every_page_and_download_under_many_filters(small_store, site_runner, tr
                     texts_checked += 1
                     if int(number.replace(",", "")) < MIN and "fewer than" not in text[:text.find(number)][-15:]:
                         problems.append(f"{where}: text shows {number} {what}: {text[:120]!r}")
-            for table in [*at.dataframe, *at.table]:  # interactive and static tables alike
-                df = table.value
+            # Interactive, static and Markdown tables alike.
+            for df in [*(t.value for t in [*at.dataframe, *at.table]), *markdown_tables.tables_of(at)]:
                 if "n_participants" in df.columns:
                     n = pd.to_numeric(df["n_participants"], errors="coerce").dropna()
                     if (n < MIN).any():
