@@ -21,13 +21,13 @@ def _line(x: float, text: str, colour: str, dash: str, y: float = 1.0) -> tuple[
 def crowd_figure(df: pd.DataFrame, label_col: str, *, chance: float | None, reference: float | None = None,
                  reference_label: str = "Everyone", x_title: str = "Agreement with the rest of the crowd") -> go.Figure:
     """Estimates with 95% CIs (charts.estimate_figure), plus a dotted chance line the axis always reaches."""
-    if chance is None:
-        return charts.estimate_figure(df, label_col, reference=reference, reference_label=reference_label,
-                                      x_title=x_title)
-    low, high = charts.span(charts.shown(df), reference)
+    lines, x_range = [], None
+    if chance is not None:
+        low, high = charts.span(charts.shown(df), reference)
+        lines = [_line(chance, CHANCE_LABEL, OKABE_ITO["black"], "dot", y=1.06)]
+        x_range = [max(0.0, min(low, chance - 0.05)), min(1.0, max(high, chance + 0.05))]
     return charts.estimate_figure(df, label_col, reference=reference, reference_label=reference_label, x_title=x_title,
-                                  lines=[_line(chance, CHANCE_LABEL, OKABE_ITO["black"], "dot", y=1.06)],
-                                  x_range=[max(0.0, min(low, chance - 0.05)), min(1.0, max(high, chance + 0.05))])
+                                  lines=lines, x_range=x_range)
 
 
 def difference_figure(df: pd.DataFrame, label_col: str, x_title: str) -> go.Figure:
