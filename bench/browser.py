@@ -35,12 +35,24 @@ window.__cls = 0;
 })();
 """
 
+# The charts of the first screen: Streamlit's own Plotly element (the reference page) and the site's chart component
+# (components/plotly_view.js, keyed "fig:…" or "ry-fig:…"), counted from its element container so that a chart whose
+# script has not yet made its drawing area counts too. A chart is in the first screen when its box meets the
+# viewport; one in a closed tab or expander has no box. The site draws the others when they come near the screen.
+CHARTS_JS = """
+const charts = main => [...main.querySelectorAll(
+  '[data-testid="stPlotlyChart"], .stElementContainer[class*="st-key-fig-"], .stElementContainer[class*="st-key-ry-fig-"]')]
+  .filter(c => { const r = c.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; });
+const undrawn = c => !(c.matches('[data-testid="stPlotlyChart"]') ? c.querySelector('.main-svg')
+                                                                  : c.querySelector('.ca-plotly[data-drawn]'));
+"""
+
 # "Main content visible": connected, on the wanted path, the script finished (and, when the page has
 # no heading to recognise it by, its state changed since `since`: a fast run may never show "running"),
-# the page's heading from the registry in the main area, nothing stale or still loading, every visible
-# Plotly chart drawn.
+# the page's heading from the registry in the main area, nothing stale or still loading, every Plotly
+# chart in the first screen drawn.
 READY_JS = """
-([since, heading, path]) => {
+([since, heading, path]) => {""" + CHARTS_JS + """
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (path !== null && location.pathname !== path) return false;
@@ -49,18 +61,15 @@ READY_JS = """
   const main = document.querySelector('[data-testid="stMain"]');
   if (!main || !main.querySelector('[data-testid="stElementContainer"]')) return false;
   if (heading && ![...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading))) return false;
-  const shown = e => e.getClientRects().length > 0;  // charts in a closed tab or expander never draw
+  const shown = e => e.getClientRects().length > 0;
   if ([...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].some(shown)) return false;
-  // Streamlit's own Plotly element (the reference page) and the site's chart component (components/plotly_view.js).
-  for (const c of main.querySelectorAll('[data-testid="stPlotlyChart"], .ca-plotly'))
-    if (shown(c) && !(c.matches('.ca-plotly') ? c.dataset.drawn : c.querySelector('.main-svg'))) return false;
-  return true;
+  return !charts(main).some(undrawn);
 }
 """
 
 # What the page looked like when it never became ready, for the error message.
 DIAG_JS = """
-([heading]) => {
+([heading]) => {""" + CHARTS_JS + """
   const app = document.querySelector('[data-testid="stApp"]');
   const main = document.querySelector('[data-testid="stMain"]');
   const shown = e => e.getClientRects().length > 0;
@@ -72,8 +81,7 @@ DIAG_JS = """
     heading_found: !heading || !!main && [...main.querySelectorAll('h1, h2, h3')].some(h => h.textContent.includes(heading)),
     headings: main ? [...main.querySelectorAll('h1, h2, h3')].slice(0, 3).map(h => h.textContent.slice(0, 60)) : [],
     stale_or_skeleton: [...document.querySelectorAll('[data-stale="true"], [data-testid="stSkeleton"]')].filter(shown).length,
-    charts_undrawn: main ? [...main.querySelectorAll('[data-testid="stPlotlyChart"], .ca-plotly')]
-      .filter(c => shown(c) && !(c.matches('.ca-plotly') ? c.dataset.drawn : c.querySelector('.main-svg'))).length : -1,
+    charts_undrawn: main ? charts(main).filter(undrawn).length : -1,
   };
 }
 """

@@ -80,6 +80,38 @@ function imageButton(Plotly, image) {
   };
 }
 
+// Calls `run` once: when `host` comes within NEAR_PX of the viewport, or SETTLE_MS after the call (once the first
+// screen is drawn, the rest follows without waiting for a scroll), whichever is first. A chart already drawn (a
+// rerun with new data) redraws at once, in place. `window.caChartSettleMs` overrides SETTLE_MS (the tests use it to
+// see the first rule alone).
+const NEAR_PX = 40;
+const SETTLE_MS = 2500;
+
+function whenNear(host, run) {
+  if (host.dataset.drawn || host.__caDraws || typeof IntersectionObserver === "undefined") {
+    run();
+    return () => {};
+  }
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    seen.disconnect();
+    clearTimeout(timer);
+    run();
+  };
+  const seen = new IntersectionObserver((items) => {
+    if (items.some((item) => item.isIntersecting)) once();
+  }, { rootMargin: `${NEAR_PX}px 0px` });
+  seen.observe(host);
+  const timer = setTimeout(once, window.caChartSettleMs ?? SETTLE_MS);
+  return () => {
+    done = true;
+    seen.disconnect();
+    clearTimeout(timer);
+  };
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   let host = parentElement.querySelector(":scope > .ca-plotly");
@@ -93,14 +125,16 @@ export default function (component) {
   host.setAttribute("aria-label", data.summary);
   // The figure's own height is reserved before the bundle arrives, so nothing below it moves when it draws.
   host.style.minHeight = `${data.figure.layout.height || 450}px`;
-  plotly(data.bundle).then((Plotly) => {
+  // A chart starts drawing when it comes near the screen (or, at the latest, once the page has had time to
+  // settle), so a first visit loads and runs plotly.js only for the charts its first screen shows.
+  const draw = () => plotly(data.bundle).then((Plotly) => {
     const config = data.image ? { ...data.config, modeBarButtons: [[imageButton(Plotly, data.image)]] } : data.config;
     // `data-drawn` marks the end of a draw (axes and labels included), for readers and tests that wait on it;
     // the counter keeps an earlier draw that ends late from marking a newer one as done.
-    const draw = (host.__caDraws = (host.__caDraws || 0) + 1);
+    const count = (host.__caDraws = (host.__caDraws || 0) + 1);
     delete host.dataset.drawn;
     Plotly.react(host, data.figure.data, data.figure.layout, config).then(() => {
-      if (host.__caDraws === draw) host.dataset.drawn = "true";
+      if (host.__caDraws === count) host.dataset.drawn = "true";
     });
     if (!OBSERVERS.has(host)) {
       // Plotly's `responsive` follows the window only; the column can also change width on its own.
@@ -113,7 +147,9 @@ export default function (component) {
   }).catch(() => {
     host.textContent = "The chart could not be loaded; its table and summary are beside it.";
   });
+  const cancel = whenNear(host, draw);
   return () => {
+    cancel();
     OBSERVERS.get(host)?.disconnect();
     OBSERVERS.delete(host);
     if (window.Plotly && window.Plotly.purge) window.Plotly.purge(host);

@@ -137,6 +137,33 @@ def test_first_visit_figures_are_medians_over_the_empty_page_median():
     assert any(line.endswith("FAIL") and "phone: Chart page" in line and "≤ 1.50 x" in line for line in table)
 
 
+READY_PAGE = """<div data-testid="stApp" data-test-connection-state="CONNECTED" data-test-script-state="notRunning">
+<div data-testid="stMain" style="height: 3000px"><div data-testid="stElementContainer"><h1>Page</h1></div>
+<div class="stElementContainer st-key-fig-top" style="height: 300px">{top}</div>
+<div style="height: 1200px"></div>
+<div class="stElementContainer st-key-ry-fig-below" style="height: 300px">{below}</div></div></div>"""
+DRAWN, UNDRAWN, UNMADE = '<div class="ca-plotly" data-drawn="true"></div>', '<div class="ca-plotly"></div>', ""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("top", "below", "ready"), [
+    (DRAWN, UNDRAWN, True),    # a chart below the first screen is drawn later, on scroll
+    (DRAWN, UNMADE, True),
+    (UNDRAWN, DRAWN, False),   # the first screen's chart is still drawing
+    (UNMADE, DRAWN, False),    # its script has not yet made the drawing area: it counts all the same
+])
+def test_a_page_is_ready_when_the_charts_of_its_first_screen_are_drawn(top, below, ready):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+        page = chromium.new_page(viewport={"width": 800, "height": 900})
+        page.set_content(READY_PAGE.format(top=top, below=below))
+        assert page.evaluate(browser.READY_JS, [0, "Page", None]) is ready
+        assert page.evaluate(browser.DIAG_JS, ["Page"])["charts_undrawn"] == (0 if ready else 1)
+        chromium.close()
+
+
 # ---------------------------------------------------------------- the commands, end to end
 
 PAGE_KEYS = ("cold_s", "warm_ms_median", "cache_cleared_ms")

@@ -81,6 +81,36 @@ def test_a_chart_page_loads_the_bundle_once_and_draws_on_desktop_and_phone(serve
     context.close()
 
 
+CHART_PLACES_JS = """() => [...document.querySelectorAll('.ca-plotly')].map(c => {
+  const r = c.getBoundingClientRect(); return {top: r.top, height: r.height, drawn: !!c.dataset.drawn}; })"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_charts_below_the_first_screen_draw_when_scrolled_near(server, browser):
+    """A first visit draws the charts its first screen shows; one further down draws when it is scrolled near. With
+    the later catch-up draw switched off (window.caChartSettleMs), only the scroll can have drawn it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script("window.caChartSettleMs = 1e9")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/people", wait_until="domcontentloaded")
+        page.get_by_text(FOOTER, exact=False).wait_for(timeout=60_000)
+        page.locator(figures.DRAWN).first.wait_for(timeout=45_000)  # the map, in the first screen
+        page.wait_for_load_state("networkidle")
+        places = page.evaluate(CHART_PLACES_JS)
+        near = [p for p in places if p["height"] and p["top"] < 900 + 40]
+        later = [p for p in places if p["height"] and p["top"] > 900 + 40]
+        assert near and later, places
+        assert all(p["drawn"] for p in near) and not any(p["drawn"] for p in later), places
+        last = page.locator(".ca-plotly:visible").last
+        last.scroll_into_view_if_needed()
+        page.locator(".ca-plotly:visible").last.locator("xpath=self::*[@data-drawn='true']").wait_for(timeout=45_000)
+        assert page.evaluate(CHART_PLACES_JS)[-1]["drawn"]
+    finally:
+        context.close()
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_a_downloaded_chart_image_carries_its_title_and_source(server, browser):
