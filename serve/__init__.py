@@ -17,6 +17,11 @@ def middleware() -> list:
     from streamlit import config
 
     from serve.link_preview import page_head
+    from serve.preload import chart_preload
 
-    return [Middleware(CompressedAssets, head_html=f"<style>{FIRST_PAINT_CSS}</style>", page_head=page_head,
+    def head(route: str) -> tuple[str, str]:
+        title, meta = page_head(route)
+        return title, meta + chart_preload(route)
+
+    return [Middleware(CompressedAssets, head_html=f"<style>{FIRST_PAINT_CSS}</style>", page_head=head,
                        base_url=config.get_option("server.baseUrlPath") or "")]

@@ -135,7 +135,7 @@ class CompressedAssets:
                  page_head: Callable[[str], tuple[str, str]] | None = None) -> None:
         self.app, self.base_url = app, base_url
         self.head_html = head_html.encode()
-        self.page_head = page_head  # route path -> (<title>, <meta> tags) of the HTML page (serve/link_preview.py)
+        self.page_head = page_head  # route path -> (<title>, tags for the head): serve/link_preview.py, serve/preload.py
         self.cache = cache or CompressedCache()
 
     def _handles(self, scope: Scope) -> bool:

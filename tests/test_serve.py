@@ -141,6 +141,19 @@ def test_link_preview_names_each_page_and_escapes_its_text(monkeypatch):
     assert "&lt;c&gt;" in title and 'content="say &quot;&lt;b&gt;&quot;"' in meta and "<b>" not in meta
 
 
+def test_a_page_with_a_chart_in_its_first_screen_preloads_the_plotly_bundle():
+    from components import nav, plotly_view
+    from serve import preload
+
+    assert preload.BUNDLE == plotly_view.BUNDLE  # the preload is only of use if the component asks for the same URL
+    people = preload.chart_preload("/people")
+    assert people == f'<link rel="preload" as="script" href="./{plotly_view.BUNDLE}">'
+    sections = preload.chart_preload("/sections/")
+    assert 'media="(min-width: 640px)"' in sections and plotly_view.BUNDLE in sections
+    assert [p.url_path for p in nav.PAGES if preload.chart_preload("/" + p.url_path)] == ["sections", "people"]
+    assert preload.chart_preload("/") == preload.chart_preload("/no-such-page") == ""
+
+
 def test_page_head_replaces_the_title_and_adds_the_tags_before_the_style(tmp_path):
     (tmp_path / "index.html").write_bytes(HTML)
     app = Starlette(routes=[Mount("/", StaticFiles(directory=tmp_path, html=True))])
@@ -214,6 +227,10 @@ def test_streamlit_run_app_py_serves_assets_compressed(sample_build_dir):  # noq
         # The link preview names the page and the site, never "Streamlit" (serve/link_preview.py).
         assert b"<title>People and countries \xc2\xb7 Collective Alignment Explorer</title>" in page
         assert b"<title>Streamlit</title>" not in page and b'property="og:description"' in page
+        # The map is in the first screen: the page asks for plotly.js at once, at a URL the server has.
+        bundle = page.split(b'<link rel="preload" as="script" href="./')[1].split(b'"')[0].decode()
+        with urllib.request.urlopen(f"{server.base_url}/{bundle}") as r:
+            assert r.status == 200 and "javascript" in r.headers["Content-Type"] and r.read(16) == b"/*! plotly.js 4."
         script = page.split(b'<script type="module" crossorigin src="./')[1].split(b'"')[0].decode()
         with urllib.request.urlopen(urllib.request.Request(f"{server.base_url}/{script}",
                                                            headers={"Accept-Encoding": "br"})) as r:

@@ -136,12 +136,16 @@ class Report:
         if len(found) < MAX_EXAMPLES:
             found.append({"line": line, "detail": detail[:MAX_DETAIL]})
 
-    def tally(self, file: str, unit: str, accepted: bool) -> None:
+    def tally(self, file: str, unit: str, accepted: bool | int, rejected: int | None = None) -> None:
+        """Count one unit (`accepted` True or False), or, with `rejected` given, `accepted` + `rejected` of them."""
         row = self.units.get((file, unit))
         if row is None:
             row = self.units[file, unit] = {"input_rows": 0, "accepted": 0, "rejected": 0}
-        row["input_rows"] += 1
-        row["accepted" if accepted else "rejected"] += 1
+        if rejected is None:
+            accepted, rejected = (1, 0) if accepted else (0, 1)
+        row["input_rows"] += accepted + rejected
+        row["accepted"] += accepted
+        row["rejected"] += rejected
 
     def extend(self, rows: Iterable[dict]) -> None:
         """Add rows produced elsewhere (e.g. ranker ingestion) in the build_report row format."""

@@ -133,18 +133,34 @@ def _item(obj: object, k: int, line: int, report: Report) -> Item:
         raise Reject("wrong_type", f"{where}.scores is {type(entries).__name__}")
     scores: list[tuple[str, int]] = []
     seen: set[str] = set()
+    rejected = 0
     for j, entry in enumerate(entries):
+        # The usual score (text annotator, integer in range, first from this annotator) is taken without the
+        # checks' messages being built; any other goes through _score, which names what is wrong.
+        if type(entry) is dict:
+            annotator, score = entry.get("annotator_id"), entry.get("score")
+            if (
+                type(annotator) is str
+                and annotator
+                and type(score) is int
+                and SCORE_MIN <= score <= SCORE_MAX
+                and annotator not in seen
+            ):
+                seen.add(annotator)
+                scores.append((annotator, score))
+                continue
         try:
             annotator, score = _score(entry, f"{where}.scores[{j}]")
             if annotator in seen:
                 raise Reject("rubric_duplicate_score", f"{where}: annotator {annotator} scored twice")
         except Reject as exc:
-            report.tally(RUBRIC_FILE, "scores", accepted=False)
+            rejected += 1
             report.add(RUBRIC_FILE, exc.code, line, exc.detail)
             continue
-        report.tally(RUBRIC_FILE, "scores", accepted=True)
         seen.add(annotator)
         scores.append((annotator, score))
+    if entries:
+        report.tally(RUBRIC_FILE, "scores", accepted=len(scores), rejected=rejected)
     if not scores:
         raise Reject("rubric_item_no_scores", f"{where} has no valid score")
     if len(scores) in (2, 3):
