@@ -118,7 +118,10 @@ def test_build_killed_mid_way_keeps_the_previous_store(previous_store, sig):
     proc = subprocess.Popen(
         [sys.executable, "-c", PAUSED_BUILD, "build", "--source", str(RELEASE_TINY), "--db", str(previous_store),
          "--bootstrap", str(FAULT_B), "--seed", "3"],
-        cwd=config.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=config.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell starts a background job with SIGINT ignored, and Python then keeps ignoring it (so does the CLI, as
+        # a background program should): give the build the disposition a terminal's Ctrl-C meets.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     for line in proc.stderr:  # the progress lines, up to the pause inside the statistics stage
         seen.append(line)
