@@ -52,6 +52,12 @@ def by_url_path(url_path: str) -> PageSpec:
     return next(p for p in PAGES if p.url_path == url_path)
 
 
+def for_route(route_path: str) -> PageSpec:
+    """The page a request path asks for ('/' or '/people/'); an unknown path gets the home page, as Streamlit does."""
+    url_path = route_path.strip("/").split("/", 1)[0]
+    return next((p for p in PAGES if p.url_path == url_path), HOME)
+
+
 def exists(page: PageSpec) -> bool:
     """True when the page's script is present; a missing one is logged."""
     if (ROOT / page.path).is_file():

@@ -88,7 +88,7 @@ const NEAR_PX = 40;
 const SETTLE_MS = 2500;
 
 function whenNear(host, run) {
-  if (host.dataset.drawn || host.__caDraws || typeof IntersectionObserver === "undefined") {
+  if (host.__caDraws || typeof IntersectionObserver === "undefined") {
     run();
     return () => {};
   }

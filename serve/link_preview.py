@@ -9,8 +9,7 @@ from components import nav
 
 def page_head(route_path: str) -> tuple[str, str]:
     """(<title>, <meta> tags) for the page at `route_path` ('/' or '/people'); an unknown path gets the home page's."""
-    url_path = route_path.strip("/").split("/", 1)[0]
-    page = next((p for p in nav.PAGES if p.url_path == url_path), nav.HOME)
+    page = nav.for_route(route_path)
     title = html.escape(nav.SITE_NAME if page is nav.HOME else f"{page.title} · {nav.SITE_NAME}")
     about = html.escape(page.description)
     meta = (f'<meta name="description" content="{about}">'

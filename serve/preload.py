@@ -17,8 +17,7 @@ BUNDLE = "app/static/plotly-partial-4.1.1.min.js"  # as components/plotly_view.p
 
 def chart_preload(route_path: str) -> str:
     """The <link> for the page at `route_path` ('/' or '/people'), or '' for a page without a first-screen chart."""
-    url_path = route_path.strip("/").split("/", 1)[0]
-    page = next((p for p in nav.PAGES if p.url_path == url_path), nav.HOME)
+    page = nav.for_route(route_path)
     if not page.chart_first_screen:
         return ""
     media = "" if page.chart_first_screen == "all" else f' media="{html.escape(page.chart_first_screen)}"'

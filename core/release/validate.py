@@ -136,13 +136,14 @@ class Report:
         if len(found) < MAX_EXAMPLES:
             found.append({"line": line, "detail": detail[:MAX_DETAIL]})
 
-    def tally(self, file: str, unit: str, accepted: bool | int, rejected: int | None = None) -> None:
-        """Count one unit (`accepted` True or False), or, with `rejected` given, `accepted` + `rejected` of them."""
+    def tally(self, file: str, unit: str, accepted: bool) -> None:
+        self.tally_many(file, unit, int(accepted), int(not accepted))
+
+    def tally_many(self, file: str, unit: str, accepted: int, rejected: int) -> None:
+        """Add `accepted` + `rejected` units at once (e.g. the scores of one rubric item)."""
         row = self.units.get((file, unit))
         if row is None:
             row = self.units[file, unit] = {"input_rows": 0, "accepted": 0, "rejected": 0}
-        if rejected is None:
-            accepted, rejected = (1, 0) if accepted else (0, 1)
         row["input_rows"] += accepted + rejected
         row["accepted"] += accepted
         row["rejected"] += rejected

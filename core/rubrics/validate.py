@@ -160,7 +160,7 @@ def _item(obj: object, k: int, line: int, report: Report) -> Item:
         seen.add(annotator)
         scores.append((annotator, score))
     if entries:
-        report.tally(RUBRIC_FILE, "scores", accepted=len(scores), rejected=rejected)
+        report.tally_many(RUBRIC_FILE, "scores", accepted=len(scores), rejected=rejected)
     if not scores:
         raise Reject("rubric_item_no_scores", f"{where} has no valid score")
     if len(scores) in (2, 3):
