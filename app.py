@@ -50,6 +50,11 @@ else:
     # and serves it with uvicorn through st.App, which takes our ASGI middleware (serve/: compressed static files, a
     # first paint as wide as the page). Every session then runs this same file as its script, under the name
     # __main__, and calls main(); so do AppTest and the tests.
-    from serve import middleware
+    from streamlit import config as st_config
 
+    from serve import middleware
+    from serve.tcp import no_delay_on_listeners
+
+    # uvicorn imports this file after binding its socket and before accepting on it: see serve/tcp.py for why.
+    no_delay_on_listeners(st_config.get_option("server.port"))
     app = st.App(__file__, middleware=middleware())

@@ -36,11 +36,11 @@ if log is not None:
         st.markdown("For the sections these changes touch: agreement with the ranker beside people's agreement with "
                     "each other, on the same assessments.")
         crowd.beside_ranker(view, anchors=tuple(log.sections()))
-    st.caption("The ranker run, question, measure and relevance level above choose the evidence from this site's "
-               "data shown under each entry.")
-
     entries = log.select(status=None if status == ALL else status, section=None if section == ALL else section)
-    st.markdown(f"**{len(entries)} of {len(log.entries)} changes shown**, newest first.")
+    # One element for the note and the count: every element costs a first visit some browser time (issue 17).
+    st.markdown(changelog_view.small("The ranker run, question, measure and relevance level above choose the "
+                                     "evidence from this site's data shown under each entry.")
+                + f"\n\n**{len(entries)} of {len(log.entries)} changes shown**, newest first.")
     evidence = changelog_view.load_evidence(view.run, view.block, view.metric, view.threshold, tuple(log.sections()))
     for entry in entries:
         changelog_view.entry_view(entry, evidence, titles, lambda p: state.permalink("prompts", prompt=p))

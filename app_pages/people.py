@@ -75,10 +75,10 @@ else:
     differing = compared[compared["differs"]].assign(difference_low=lambda d: d["diff_low"],
                                                      difference_high=lambda d: d["diff_high"])
     differing = differing[["field_name", "name", "estimate", "difference_low", "difference_high", "q_value",
-                           "n_participants"]].sort_values("q_value")
-    st.dataframe(differing, hide_index=True, column_config=tables.column_config(differing))
+                           "n_participants", "reliability", "suppressed"]].sort_values("q_value")
+    tables.reading_table(differing, hide=("suppressed", "reliability"))
     st.caption(f"{len(differing)} of {len(compared)} groups shown differ from the rest of the participants. "
-               "difference_low–difference_high: 95% interval of the group minus everyone else. "
+               "Difference, 95% CI: the group minus everyone else, in percentage points. "
                + intervals.bh_note(len(compared)))
     people_view.diverging_prompts(view)
 

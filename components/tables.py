@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import data, frame, inert, plotly_view, state
 from components.frame import md_escape
-from core import exports, privacy
+from core import exports, privacy, wording
 
 SHORT_ESCAPING_NOTE = ("CSV: text that a spreadsheet could run as a formula starts with an added ' · Parquet: the text "
                        "exactly as released · Manifest: filters, source, revision and rules.")
@@ -20,12 +20,18 @@ HEADERS = {
     "title": "Section", "anchor": "Anchor", "level": "Group", "label": "Group", "estimate": "Agreement",
     "ci_low": "95% CI low", "ci_high": "95% CI high", "n_participants": "Participants",
     "n_assessments": "Assessments", "n_prompts": "Prompts", "reliability": "Reliability",
-    "rank_range": "Rank (CI-aware)", "crowd_ranker_pairwise": "Crowd vs ranker", "first_user_text": "First message",
+    "rank_range": "Rank (CI-aware)", "crowd_ranker_pairwise": "Crowd vs ranker", "first_user_text": "Prompt (first message)",
     "country_divergence": "Country divergence", "country_divergence_pair": "Most different pair",
     "n_countries_eligible": "Countries compared", "country": "Country", "name": "Country", "field": "Field",
+    "field_name": "Field", "difference": "Difference", "diff_low": "Difference, 95% CI low",
+    "diff_high": "Difference, 95% CI high", "difference_low": "Difference, 95% CI low",
+    "difference_high": "Difference, 95% CI high", "q_value": "q (Benjamini–Hochberg)", "share": "Share",
+    "letter": "Response", "n_flagged": "Flagged it", "n_asked": "Asked", "contestedness": "Contestedness",
+    "ranker_divergence": "Crowd vs ranker divergence", "crowd_order": "Crowd's order",
+    "ranker_ranking": "Ranker's order", "content_notice": "Content notice",
 }
 PERCENT_COLUMNS = ("estimate", "ci_low", "ci_high", "share", "mean_agreement", "contestedness",
-                   "crowd_ranker_pairwise", "country_divergence", "lowest", "highest", "difference")
+                   "crowd_ranker_pairwise", "country_divergence", "lowest", "highest", "difference", "ranker_divergence")
 
 
 def column_config(df: pd.DataFrame) -> dict:
@@ -75,18 +81,61 @@ def _cell(value: object) -> str:
     return inert.md(" ".join(str(value).split()))
 
 
+# Differences between two shares, shown in percentage points with their sign.
+POINT_COLUMNS = ("difference", "diff_low", "diff_high", "difference_low", "difference_high")
+
+
+def reading_table(df: pd.DataFrame, *, link: tuple[str, str] | None = None,
+                  hide: tuple[str, ...] = ("suppressed",), headers: dict[str, str] | None = None) -> None:
+    """A privacy-checked table to read, as Markdown: plain HTML in the browser, without the data grid's code (1.5 MB
+    of scripts on a first visit) that st.dataframe loads even below the first screen; its downloads sort and filter."""
+    privacy.assert_applied(df)
+    if not df.empty:  # a header without rows says nothing the caption beside every table does not say better
+        st.markdown(reading_text(df, link=link, hide=hide, headers=headers))
+
+
+def reading_text(df: pd.DataFrame, *, link: tuple[str, str] | None = None,
+                 hide: tuple[str, ...] = ("suppressed",), headers: dict[str, str] | None = None) -> str:
+    """The frame as Markdown with readable headers, shares as percentages and differences in points; `link`
+    (text column, URL column) makes each text cell a link to its row's URL, and the URL column is not shown;
+    `headers` names columns that HEADERS names otherwise."""
+    names = {**HEADERS, **(headers or {})}
+    hidden = (*hide, link[1]) if link else hide
+    columns = [c for c in df.columns if c not in hidden]
+    lines = ["| " + " | ".join(inert.md(names.get(c, c.replace("_", " ").capitalize())) for c in columns) + " |",
+             "|" + " --- |" * len(columns)]
+    for row in df.to_dict("records"):
+        cells = [_reading_cell(c, row[c]) for c in columns]
+        if link:
+            at = columns.index(link[0])
+            cells[at] = f"[{cells[at]}]({row[link[1]]})"
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _reading_cell(column: str, value: object) -> str:
+    missing = value is None or (not isinstance(value, str) and pd.isna(value))  # type: ignore[arg-type]
+    if column in POINT_COLUMNS and not missing:
+        return f"{100 * float(value):+.1f} pts"  # type: ignore[arg-type]
+    if column in PERCENT_COLUMNS and not missing:
+        return f"{100 * float(value):.1f}%"  # type: ignore[arg-type]
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return _cell(value)
+
+
 def with_prompt_links(df: pd.DataFrame) -> pd.DataFrame:
     """The rows with a `link` column: each prompt's page on this site (the id URL-quoted)."""
     return df.assign(link=[f"./prompts?prompt={quote(str(p))}" for p in df["prompt_id"]])
 
 
 def prompt_links_table(df: pd.DataFrame, columns: list[str]) -> None:
-    """A privacy-checked list of prompts: a link to each prompt's page, its first message, then `columns`."""
+    """A privacy-checked list of prompts: each prompt's readable title linking to its page, then `columns`."""
     privacy.assert_applied(df)
-    st.dataframe(df[["link", "first_user_text", *columns]], hide_index=True,
-                 column_config={**column_config(df),
-                                "link": st.column_config.LinkColumn("Prompt", display_text=r"prompt=(.*)$"),
-                                "first_user_text": st.column_config.TextColumn("First message")})
+    rows = df.assign(first_user_text=[wording.prompt_title(t) for t in df["first_user_text"]])
+    checks = [c for c in ("reliability", "suppressed") if c not in columns]  # carried for assert_applied, not shown
+    reading_table(rows[["link", "first_user_text", *columns, *checks]], link=("first_user_text", "link"),
+                  hide=tuple(checks))
 
 
 def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str, object]) -> None:

@@ -39,3 +39,20 @@ def number(cell: str) -> float | None:
         return float(cell.replace(",", ""))
     except ValueError:
         return None
+
+
+def with_column(at, header: str) -> pd.DataFrame:
+    """The first Markdown table the page wrote that has a column named `header`."""
+    return next(df for df in tables_of(at) if header in df.columns)
+
+
+def link(cell: str) -> tuple[str, str]:
+    """(text, URL) of a cell written as a Markdown link (components.tables.reading_text): '[text](url)'."""
+    assert cell.startswith("[") and cell.endswith(")"), cell
+    text, _, url = cell[1:-1].rpartition("](")
+    return text, url
+
+
+def share(cell: str) -> float | None:
+    """A percentage cell as a share ('12.5%' -> 0.125), or None for the '–' of a missing value."""
+    return None if cell == "–" else float(cell.removesuffix("%").replace(",", "")) / 100

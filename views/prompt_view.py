@@ -395,25 +395,9 @@ def listing(view: state.View) -> None:
         columns = ["title", "contestedness", "n_participants", "ranker_divergence", "country_divergence",
                    "country_divergence_pair", "crowd_order", "ranker_ranking", "content_notice", "reliability"]
         names = shown.assign(country_divergence_pair=shown["country_divergence_pair"].map(labels.pair_names))
-        st.dataframe(names[columns], hide_index=True, width="stretch", column_config={
-            **tables.column_config(shown[columns]),
-            "title": st.column_config.TextColumn("Prompt", width="medium", pinned=True),
-            "contestedness": st.column_config.NumberColumn(
-                "Contestedness", format="percent",
-                help="How much participants disagreed: 0% everyone ranked alike, 100% spread evenly "
-                     "(1 − Kendall's W)."),
-            "ranker_divergence": st.column_config.NumberColumn(
-                "Crowd vs ranker divergence", format="percent",
-                help="Share of response pairs the crowd's average order (Borda count) and the ranker put the "
-                     "other way round."),
-            "country_divergence": st.column_config.NumberColumn(
-                "Country divergence", format="percent",
-                help="Largest gap between two countries' first-choice shares (total-variation distance)."),
-            "country_divergence_pair": st.column_config.TextColumn("Most divergent pair"),
-            "crowd_order": st.column_config.TextColumn("Crowd's order"),
-            "ranker_ranking": st.column_config.TextColumn("Ranker's order"),
-            "content_notice": st.column_config.CheckboxColumn("Content notice"),
-        })
+        # A table to read, each title a link to its prompt: the column meanings are in the caption at the end.
+        tables.reading_table(tables.with_prompt_links(names)[["link", *columns, "suppressed"]], link=("title", "link"),
+                             headers={"title": "Prompt"})
         options = [None, *shown["prompt_id"]]
         previews = dict(zip(shown["prompt_id"], shown["preview"], strict=True))
         st.selectbox("Open a prompt from this page", options, index=0, key="prompts:open",

@@ -33,10 +33,10 @@ def differing_sections(whole: pd.DataFrame, reference: float | None) -> None:
     differing = shown[shown["differs"]].assign(
         difference=lambda d: d["estimate"] - (reference if reference is not None else float("nan")))
     st.subheader("Sections that differ from overall agreement", anchor=False)
-    st.dataframe(differing[["title", "estimate", "difference", "diff_low", "diff_high", "q_value", "n_prompts"]],
-                 hide_index=True, column_config=tables.column_config(differing))
-    st.caption(f"{len(differing)} of {len(shown)} sections. Difference = section − overall, with its own 95% "
-               "interval (diff_low–diff_high) from the same resamples. " + intervals.bh_note(len(shown)))
+    tables.reading_table(differing[["title", "estimate", "difference", "diff_low", "diff_high", "q_value", "n_prompts",
+                                    "reliability", "suppressed"]], hide=("suppressed", "reliability"))
+    st.caption(f"{len(differing)} of {len(shown)} sections. Difference = section − overall in percentage points, with "
+               "its own 95% interval from the same resamples. " + intervals.bh_note(len(shown)))
 
 
 def section_in_depth(view: state.View, anchor: str, title: str, df: pd.DataFrame, all_prompts: pd.DataFrame,

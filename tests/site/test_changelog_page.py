@@ -117,6 +117,25 @@ def all_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def entry_blocks(at: AppTest) -> list:
+    """Each entry's bordered container: the block whose own children include the entry's "### " title."""
+    found = []
+
+    def walk(node) -> None:
+        children = list(getattr(node, "children", {}).values())
+        if any(getattr(c, "type", "") == "markdown" and c.value.startswith("### ") for c in children):
+            found.append(children)
+        for child in children:
+            walk(child)
+    walk(at._tree)
+    return found
+
+
+def text_elements(children: list) -> list:
+    """An entry's own Markdown, caption and text elements (not the badges row, nor what an expander holds)."""
+    return [c for c in children if getattr(c, "type", "") in ("markdown", "caption", "text")]
+
+
 def test_summary_counts_match_the_yaml(open_page):
     at = open_page()
     counts = Counter(e["status"] for e in yaml_entries())
@@ -285,3 +304,42 @@ def test_evidence_on_the_sample_store_matches_the_store(site, sample_db):
         "ORDER BY ps.contestedness DESC NULLS LAST, sr.prompt_id LIMIT ?", [run, POLITICAL, changelog_view.TOP_PROMPTS]
     ).fetchall()
     assert [link.rsplit("=", 1)[1] for link in prompts.value["Open"]] == [p for (p,) in expected]
+
+
+@pytest.mark.parametrize("store, most", [("run", 4), ("norun", 3)])
+def test_each_entry_is_a_few_markdown_elements(open_page, store, most):
+    """Issue 17: every element costs a first visit browser time, so an entry's static text is merged: its title,
+    the text before the diff, the text after it (and, with a ranker run, the sources line after the expanders)."""
+    at = open_page(store)
+    blocks = entry_blocks(at)
+    assert len(blocks) == len(yaml_entries())
+    counts = [len(text_elements(children)) for children in blocks]
+    assert max(counts) <= most, counts
+
+
+def test_merged_entry_text_keeps_its_order_links_and_quote(open_page):
+    at = open_page(status="adopted", section=POLITICAL)
+    (children,) = entry_blocks(at)
+    title, before, *after = [e.value for e in text_elements(children)]
+    assert title.startswith("### ")
+    assert before.index("CA\\-1 · 2025") < before.index("**What changed** between spec")
+    assert f"]({config.SPEC_PAGE_URL.format(version='2025-04-11', anchor=POLITICAL)})" in before
+    text = "\n\n".join(after)
+    pieces = ["**Stated rationale**", "\n\n> “", "”\n\n:small[:gray[— OpenAI", "[source](https://",
+              "**Evidence:** Confirmed by OpenAI\\'s post.", ":small[:gray[This project's note: ",
+              "**What this data shows**", "agreement with the Model Spec Ranker was 62% (95% CI 55–69%)",
+              ":small[:gray[Ranked 1 of", "**Sources:** [OpenAI"]
+    where = [text.index(p) for p in pieces]
+    assert where == sorted(where), list(zip(pieces, where, strict=True))
+    assert "(30 participants)" in text and "(95% CI 55–69%)" in text  # our own words in it stay unescaped
+
+
+def test_section_names_stay_inert_in_the_merged_text(open_page, monkeypatch):
+    hostile = "zqX:red[x] [l](http://evil.example) <b>b</b> $x$"
+    titles = changelog.section_titles()
+    monkeypatch.setattr(changelog, "section_titles", lambda: {**titles, POLITICAL: hostile})
+    at = open_page(status="adopted", section=POLITICAL)
+    text = "\n".join(e.value for e in text_elements(entry_blocks(at)[0]))
+    assert "zqX:red[" not in text and "[l](http" not in text and "<b>" not in text
+    escaped = frame.md_escape(hostile)
+    assert text.count(escaped) >= 2  # the meta line's link and the evidence sentence

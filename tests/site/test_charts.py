@@ -128,3 +128,25 @@ def test_markdown_tables_keep_each_cell_on_its_row_inert_and_readable():
     assert back["file"].tolist() == ["a|b", "two lines ![x](http://e.example/x.png) **bold**", "–"]
     assert back["count"].tolist() == ["18,384", "3", "2"]
     assert back["share"].tolist() == ["0.125", "–", "1"]
+
+
+def test_reading_tables_name_format_and_link_each_cell_and_keep_data_text_inert():
+    from tests import markdown_tables
+
+    hostile = "Say [hi](javascript:alert(1)) | **bold** :red[x] <b>"
+    df = pd.DataFrame({"link": ["./prompts?prompt=p%201", "./prompts?prompt=p2"], "title": [hostile, "Plain"],
+                       "contestedness": [0.9991, float("nan")], "difference": [-0.041, 0.2], "n_participants": [1234, 9],
+                       "content_notice": [True, False], "reliability": ["ok", "suppressed"], "suppressed": [False, True]})
+    text = tables.reading_text(df, link=("title", "link"), headers={"title": "Prompt"})
+    assert len(text.splitlines()) == 2 + len(df)
+    back = markdown_tables.parse(text)[0]
+    # Readable headers (HEADERS, then the page's own), no URL or suppressed column.
+    assert back.columns.tolist() == ["Prompt", "Contestedness", "Difference", "Participants", "Content notice",
+                                     "Reliability"]
+    assert [markdown_tables.link(c) for c in back["Prompt"]] == [(hostile, "./prompts?prompt=p%201"),
+                                                                   ("Plain", "./prompts?prompt=p2")]
+    assert back["Contestedness"].tolist() == ["99.9%", "–"] and back["Difference"].tolist() == ["-4.1 pts", "+20.0 pts"]
+    assert back["Participants"].tolist() == ["1,234", "9"] and back["Content notice"].tolist() == ["yes", "no"]
+    # The only link is the one the table makes: every bracket, parenthesis and pipe of the text is escaped.
+    first = text.splitlines()[2]
+    assert first.count("](") == 1 and "\\[hi\\]\\(javascript" in first and "\\|" in first and "\\*\\*bold" in first

@@ -32,8 +32,8 @@ def test_ordinal_levels_keep_their_natural_order(site):
 def test_country_pairs_are_names_and_gaps_are_points(site):
     at = site("app_pages/people.py")
     healthy(at)
-    table = next(d.value for d in at.dataframe if "country_divergence_pair" in d.value.columns)
-    pairs = table["country_divergence_pair"].dropna()
+    table = markdown_tables.with_column(at, "Most different pair")
+    pairs = table["Most different pair"][table["Most different pair"] != "–"]
     assert len(pairs) and not any(CODE.search(p) for p in pairs)
     assert wording.pts(0.123) == "12 pts"
 
@@ -41,10 +41,15 @@ def test_country_pairs_are_names_and_gaps_are_points(site):
 def test_prompt_lists_have_readable_titles_as_same_tab_links(site, sample_db):
     at = site("app_pages/people.py")
     links = [p for p in at.get("page_link") if "prompt=" in p.proto.query_string]
-    table = next(d.value for d in at.dataframe if "country_divergence_pair" in d.value.columns)
+    table = markdown_tables.with_column(at, "Most different pair")
     assert len(links) == len(table) > 0
+    # The table's titles link to the same prompts, in the same order, and read as the same titles.
+    cells = [markdown_tables.link(c) for c in table["Prompt (first message)"]]
+    assert [url.split("prompt=", 1)[1] for _, url in cells] == [p.proto.query_string.split("prompt=", 1)[1]
+                                                                 for p in links]
     ids = [p.proto.query_string.split("prompt=", 1)[1] for p in links]
     texts = dict(sample_db.execute("SELECT prompt_id, first_user_text FROM prompts").fetchall())
+    assert [text for text, _ in cells] == [wording.prompt_title(texts[i]) for i in ids]
     for link, prompt_id in zip(links, ids, strict=True):
         assert link.proto.label == frame.md_escape(wording.prompt_title(texts[prompt_id], 40))
         assert not link.proto.external  # a page of this site: opens in the same tab

@@ -13,7 +13,7 @@ from components import frame
 from core import config, privacy, wording
 from core.rankings.grammar import parse_ranking
 from core.reads import prompt_data as rp
-from tests import figures, lazy
+from tests import figures, lazy, markdown_tables
 from tests.site import prompt_store as ps
 from views import rank_yourself
 
@@ -42,11 +42,18 @@ def page(store, monkeypatch):
     st.cache_resource.clear()
 
 
+def listing(at: AppTest) -> pd.DataFrame:
+    """The list as the page wrote it: a Markdown table whose Prompt cells link to each prompt."""
+    return markdown_tables.with_column(at, "Contestedness")
+
+
 def listed(at: AppTest) -> list[str]:
-    """Prompt ids in the list, in order (from the same-tab links under the table, one per row)."""
+    """Prompt ids in the list, in order (from the same-tab links under the table, one per row), which are also the
+    prompts the table's title links open, in the same order."""
     ids = [unquote(p.proto.query_string.split("prompt=", 1)[1]) for p in at.get("page_link")
            if "prompt=" in p.proto.query_string]
-    assert len(ids) == len(at.dataframe[0].value)
+    urls = [markdown_tables.link(cell)[1] for cell in listing(at)["Prompt"]]
+    assert [unquote(u.split("prompt=", 1)[1]) for u in urls] == ids
     return ids
 
 
@@ -80,8 +87,9 @@ def test_small_prompt_is_last_and_shows_no_statistics(page, store):
     at = page(page="2")
     ids = listed(at)
     assert ids[-1] == ps.SMALL_PROMPT
-    row = at.dataframe[0].value.iloc[-1]
-    assert pd.isna(row["contestedness"]) and pd.isna(row["n_participants"]) and row["reliability"] == "suppressed"
+    row = listing(at).iloc[-1]
+    assert row["Contestedness"] == "–" and row["Participants"] == "–" and row["Reliability"] == "suppressed"
+    assert listing(at).iloc[0]["Contestedness"].endswith("%")  # a listed prompt's statistics are shown
 
 
 @pytest.mark.parametrize(("params", "expected"), [
@@ -126,7 +134,7 @@ def test_text_search_is_literal(page):
         if expected:
             assert set(listed(at)) == expected, query[:40]
         else:
-            assert not [d for d in at.dataframe if "contestedness" in d.value.columns], query[:40]  # no prompt list
+            assert not [d for d in markdown_tables.tables_of(at) if "Contestedness" in d.columns], query[:40]
             assert any(i.value.startswith("No prompt matches") for i in at.info), query[:40]
     assert "q" not in at.query_params and "search" not in at.query_params  # search text stays out of the link
 
@@ -262,8 +270,8 @@ def test_sample_store_list_prompt_and_notice(site, sample_db):
     busiest = sample_db.execute(
         "SELECT prompt_id FROM prompts ORDER BY n_participants DESC, prompt_id LIMIT 1").fetchone()[0]
     notice = sample_db.execute("SELECT prompt_id FROM prompts WHERE content_notice LIMIT 1").fetchone()
-    listing = site("app_pages/prompts.py")
-    assert not listing.exception and len(listing.dataframe[0].value) == rp.PAGE_SIZE
+    first_page = site("app_pages/prompts.py")
+    assert not first_page.exception and len(listing(first_page)) == rp.PAGE_SIZE
     at = site("app_pages/prompts.py", prompt=busiest)
     assert not at.exception
     assert any(f"Prompt id {frame.md_escape(busiest)}" in c.value for c in at.caption)
