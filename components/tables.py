@@ -1,6 +1,7 @@
 """A chart with its table, a text summary and CSV/Parquet/manifest downloads beside it."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 import numpy as np
@@ -63,8 +64,13 @@ def markdown_table(df: pd.DataFrame) -> None:
 
 def markdown_text(df: pd.DataFrame) -> str:
     """The frame as a Markdown table: every cell one line of inert text, counts with thousands separators."""
-    lines = ["| " + " | ".join(_cell(c) for c in df.columns) + " |", "|" + " --- |" * len(df.columns)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return _pipe_table([_cell(c) for c in df.columns], ([_cell(v) for v in row] for row in df.itertuples(index=False)))
+
+
+def _pipe_table(header: list[str], rows: Iterable[list[str]]) -> str:
+    """Cells already made one line of inert Markdown, as a pipe table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines)
 
 
@@ -102,15 +108,14 @@ def reading_text(df: pd.DataFrame, *, link: tuple[str, str] | None = None,
     names = {**HEADERS, **(headers or {})}
     hidden = (*hide, link[1]) if link else hide
     columns = [c for c in df.columns if c not in hidden]
-    lines = ["| " + " | ".join(inert.md(names.get(c, c.replace("_", " ").capitalize())) for c in columns) + " |",
-             "|" + " --- |" * len(columns)]
+    rows = []
     for row in df.to_dict("records"):
         cells = [_reading_cell(c, row[c]) for c in columns]
         if link:
             at = columns.index(link[0])
             cells[at] = f"[{cells[at]}]({row[link[1]]})"
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return _pipe_table([inert.md(names.get(c, c.replace("_", " ").capitalize())) for c in columns], rows)
 
 
 def _reading_cell(column: str, value: object) -> str:

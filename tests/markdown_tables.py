@@ -52,7 +52,3 @@ def link(cell: str) -> tuple[str, str]:
     text, _, url = cell[1:-1].rpartition("](")
     return text, url
 
-
-def share(cell: str) -> float | None:
-    """A percentage cell as a share ('12.5%' -> 0.125), or None for the '–' of a missing value."""
-    return None if cell == "–" else float(cell.removesuffix("%").replace(",", "")) / 100
