@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from components import data, inert
+from components import data, inert, state
 from core import config, wording
 
 PAGE_FAILURE = ("This page could not be shown because of an error on our side. The other pages may still "
@@ -123,7 +123,9 @@ def lazy_expander(label: str, key: str, icon: str | None = None):
     st.expander, and a collapsed code block or table makes a first visit download and parse the code that draws
     it (1.5 MB of syntax highlighter for a manifest nobody opened).
     """
-    box = st.expander(label, key=key, icon=icon, on_change="rerun")
+    # Opening reruns the page with the URL the site wrote itself: keep_notice keeps the notice about a visitor's
+    # ignored link parameters, as a tab switch does.
+    box = st.expander(label, key=key, icon=icon, on_change=state.keep_notice)
     return box if box.open else None
 
 

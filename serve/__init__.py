@@ -16,12 +16,13 @@ def middleware() -> list:
     from starlette.middleware import Middleware
     from streamlit import config
 
+    from serve.backend_base import backend_base
     from serve.link_preview import page_head
     from serve.preload import chart_preload
 
     def head(route: str) -> tuple[str, str]:
         title, meta = page_head(route)
-        return title, meta + chart_preload(route)
+        return title, backend_base(route) + meta + chart_preload(route)
 
     return [Middleware(CompressedAssets, head_html=f"<style>{FIRST_PAINT_CSS}</style>", page_head=head,
                        base_url=config.get_option("server.baseUrlPath") or "")]

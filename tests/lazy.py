@@ -35,9 +35,9 @@ def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool) -> AppTest
         closed = (closed_keys(at) if expanders else []) + (closed_tables(at) if tables else [])
         if not closed:
             break
-        for key in closed:
-            at.session_state[key] = TABLE if str(key).startswith(TABS) else True
-        at.run()
+        # As a browser sends them: each block's new state as a widget value, so its on_change callback runs (a
+        # lazy expander's keeps the link's notice), beside every other widget's value.
+        _send(at, [(key, TABLE if str(key).startswith(TABS) else True) for key in closed])
     return at
 
 
@@ -54,14 +54,31 @@ def switch_tab(at: AppTest, key: str, label: str = TABLE) -> AppTest:
     """Switch a keyed st.tabs as the browser does: the tab's new label goes back as a widget value (so its on_change
     callback runs), beside every other widget's value. AppTest has no tab widget, and setting session state would
     skip the callback, so this sends the state AppTest.run would send plus the tab's."""
+    return _send(at, [(key, label)])
+
+
+def _send(at: AppTest, changes: list[tuple[str, str | bool]]) -> AppTest:
+    """One run with keyed tabs (a label) and expanders (True: open) changed, the way the browser reports them."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-    ids = [b.proto.tab_container.id for b in _blocks(at._tree) if b.type == "tab_container"
-           and b.proto.tab_container.id.endswith(f"-{key}")]
-    assert len(ids) == 1, (key, ids)
     states = at._tree.get_widget_states()
-    states.widgets.append(WidgetState(id=ids[0], string_value=label))
+    drawn = [_block_id(b) for b in _blocks(at._tree)]
+    for key, value in changes:
+        ids = [i for i in drawn if i.endswith(f"-{key}")]
+        assert len(ids) <= 1, (key, ids)
+        if not ids:  # its state outlived it (e.g. another page of the same session): nothing to open
+            continue
+        states.widgets.append(WidgetState(id=ids[0], string_value=value) if isinstance(value, str)
+                              else WidgetState(id=ids[0], bool_value=value))
     return at._run(states)
+
+
+def _block_id(block) -> str:
+    if block.type == "tab_container":
+        return block.proto.tab_container.id
+    if block.type == "expander":
+        return block.proto.id
+    return ""
 
 
 def _blocks(node):

@@ -154,6 +154,21 @@ def test_a_page_with_a_chart_in_its_first_screen_preloads_the_plotly_bundle():
     assert preload.chart_preload("/") == preload.chart_preload("/no-such-page") == ""
 
 
+def test_each_page_but_home_says_where_the_server_is():
+    from components import nav
+    from serve.backend_base import backend_base
+
+    for page in nav.PAGES:
+        script = backend_base(f"/{page.url_path}")
+        if page is nav.HOME:
+            assert script == ""
+            continue
+        assert script.startswith("<script>") and script.endswith("</script>")
+        assert f's="/{page.url_path}"' in script and "BACKEND_BASE_URL" in script
+        assert backend_base(f"/{page.url_path}/") == script  # a trailing slash is the same page
+    assert backend_base("/") == backend_base("/no-such-page") == ""
+
+
 def test_page_head_replaces_the_title_and_adds_the_tags_before_the_style(tmp_path):
     (tmp_path / "index.html").write_bytes(HTML)
     app = Starlette(routes=[Mount("/", StaticFiles(directory=tmp_path, html=True))])
@@ -227,6 +242,7 @@ def test_streamlit_run_app_py_serves_assets_compressed(sample_build_dir):  # noq
         # The link preview names the page and the site, never "Streamlit" (serve/link_preview.py).
         assert b"<title>People and countries \xc2\xb7 Collective Alignment Explorer</title>" in page
         assert b"<title>Streamlit</title>" not in page and b'property="og:description"' in page
+        assert b'window.__streamlit={BACKEND_BASE_URL:' in page and b's="/people"' in page
         # The map is in the first screen: the page asks for plotly.js at once, at a URL the server has.
         bundle = page.split(b'<link rel="preload" as="script" href="./')[1].split(b'"')[0].decode()
         with urllib.request.urlopen(f"{server.base_url}/{bundle}") as r:

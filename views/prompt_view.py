@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import alt_text, charts, data, labels, prompt_links, state, tables
-from components.frame import md_escape
+from components.frame import lazy_expander, md_escape
 from core import exports, privacy, wording
 from core.config import LETTERS
 from core.reads import prompt_data as rp
@@ -406,8 +406,12 @@ def listing(view: state.View) -> None:
         if n_pages > 1:
             state.select_page_param("page", "Page", [str(i) for i in range(1, n_pages + 1)], "1",
                                     format_func=lambda p: f"Page {p} of {n_pages}")
-        with st.expander(f"Open a prompt on this page ({len(shown)} links)", icon=":material/forum:"):
-            prompt_links.links(shown)
+        # The table's titles already link to each prompt; these same-tab links are drawn only when asked for (25
+        # links with their tooltips were a tenth of the page's elements on every first visit).
+        if box := lazy_expander(f"Open a prompt on this page ({len(shown)} links)", "open:prompt_links",
+                                icon=":material/forum:"):
+            with box:
+                prompt_links.links(shown)
         table = shown.drop(columns=["title", "preview"])
         tables.downloads(table, name="prompt_list",
                          view_slug=exports.slug(view.block, sort, anchor, country, f"p{page}"),

@@ -26,9 +26,14 @@ def test_every_page_renders_in_chromium(server, browser, page_spec, viewport):
     page = context.new_page()
     hosts: set[str] = set()
     page.on("request", lambda req: hosts.add(urlparse(req.url).hostname or ""))
+    refused: list[tuple[str, int]] = []
+    page.on("response", lambda r: refused.append((urlparse(r.url).path, r.status)) if r.status >= 400 else None)
     page.goto(f"{server}/{page_spec.url_path}", wait_until="domcontentloaded")
     heading = page.locator("h1").first
     heading.wait_for(timeout=45_000)
+    # A deep link connects at its first try (serve/backend_base.py): Streamlit's own guess asked
+    # /<page>/_stcore/health first and got a 404.
+    assert not refused, refused
     if page_spec.path in {"app_pages/overview.py", "app_pages/sections.py", "app_pages/people.py", "app_pages/methodology.py"}:
         assert page_spec.heading in heading.inner_text()
     # The footer is drawn after the page script: once it is there (and lazy widget code has loaded), the run is done.
@@ -77,4 +82,24 @@ def test_deep_link_with_junk_parameters_in_chromium(server, browser):
     # The page rewrites the address to the state it kept, without the ignored parameters.
     page.wait_for_function("!location.search.includes('foo') && !location.search.includes('sideways')",
                            timeout=20_000)
+    context.close()
+
+
+def test_the_page_tells_streamlit_where_the_server_is(server, browser):
+    """serve/backend_base.py: a page's address minus the page's path is the server's base, also behind a prefix that
+    only a proxy knows about (here /ca/, answered with the same HTML); the home page lets Streamlit find it itself."""
+    import urllib.request
+
+    html = urllib.request.urlopen(f"{server}/people").read()
+    context = browser.new_context()
+    page = context.new_page()
+    page.route(f"{server}/ca/people/", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.route(f"{server}/ca/static/**", lambda route: route.abort())  # this check needs no frontend
+    base = "() => window.__streamlit && window.__streamlit.BACKEND_BASE_URL"
+    page.goto(f"{server}/ca/people/", wait_until="domcontentloaded")
+    assert page.evaluate(base) == f"{server}/ca/"
+    page.goto(f"{server}/people?country=USA", wait_until="domcontentloaded")
+    assert page.evaluate(base) == f"{server}/"
+    page.goto(f"{server}/", wait_until="domcontentloaded")
+    assert page.evaluate(base) is None
     context.close()

@@ -166,6 +166,19 @@ def test_the_junk_parameter_notice_survives_opening_a_table_tab(site):
     assert not notice(at)
 
 
+def test_the_junk_parameter_notice_survives_opening_a_lazy_expander(site):
+    """A lazy expander reruns the page when opened (frame.lazy_expander): the notice about the visitor's link stays,
+    and the expander's content is drawn."""
+    at = site("app_pages/downloads.py", foo="1")
+    listed = notice(at)
+    assert "foo (unknown)" in listed
+    assert not [c for c in at.code if "@misc" in c.value]  # the citations are not drawn until asked for
+    lazy.open_all(at)
+    healthy(at)
+    assert notice(at) == listed
+    assert [c for c in at.code if "@misc" in c.value or "@dataset" in c.value]
+
+
 def test_a_small_group_filter_shows_no_small_values(site, sample_db):
     small = sample_db.execute("SELECT country FROM annotators WHERE country IS NOT NULL GROUP BY country "
                               "HAVING count(*) < 10 ORDER BY country LIMIT 1").fetchone()
