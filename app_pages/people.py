@@ -72,10 +72,8 @@ else:
 
     st.header("Groups that differ from everyone else")
     compared = intervals.flag_differences(shown.assign(field_name=lambda d: d["field"].map(labels.FIELDS)))
-    differing = compared[compared["differs"]].assign(difference_low=lambda d: d["diff_low"],
-                                                     difference_high=lambda d: d["diff_high"])
-    differing = differing[["field_name", "name", "estimate", "difference_low", "difference_high", "q_value",
-                           "n_participants", "reliability", "suppressed"]].sort_values("q_value")
+    differing = compared[compared["differs"]][["field_name", "name", "estimate", "diff_low", "diff_high", "q_value",
+                                               "n_participants", "reliability", "suppressed"]].sort_values("q_value")
     tables.reading_table(differing, hide=("suppressed", "reliability"))
     st.caption(f"{len(differing)} of {len(compared)} groups shown differ from the rest of the participants. "
                "Difference, 95% CI: the group minus everyone else, in percentage points. "

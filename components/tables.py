@@ -25,8 +25,7 @@ HEADERS = {
     "country_divergence": "Country divergence", "country_divergence_pair": "Most different pair",
     "n_countries_eligible": "Countries compared", "country": "Country", "name": "Country", "field": "Field",
     "field_name": "Field", "difference": "Difference", "diff_low": "Difference, 95% CI low",
-    "diff_high": "Difference, 95% CI high", "difference_low": "Difference, 95% CI low",
-    "difference_high": "Difference, 95% CI high", "q_value": "q (Benjamini–Hochberg)", "share": "Share",
+    "diff_high": "Difference, 95% CI high", "q_value": "q (Benjamini–Hochberg)", "share": "Share",
     "letter": "Response", "n_flagged": "Flagged it", "n_asked": "Asked", "contestedness": "Contestedness",
     "ranker_divergence": "Crowd vs ranker divergence", "crowd_order": "Crowd's order",
     "ranker_ranking": "Ranker's order", "content_notice": "Content notice",
@@ -88,7 +87,7 @@ def _cell(value: object) -> str:
 
 
 # Differences between two shares, shown in percentage points with their sign.
-POINT_COLUMNS = ("difference", "diff_low", "diff_high", "difference_low", "difference_high")
+POINT_COLUMNS = ("difference", "diff_low", "diff_high")
 
 
 def reading_table(df: pd.DataFrame, *, link: tuple[str, str] | None = None,

@@ -17,8 +17,7 @@ _SCRIPT = ("<script>(function(){{if(window.__streamlit)return;var p=location.pat
 
 def backend_base(route_path: str) -> str:
     """The <script> for the page at `route_path` ('/people'), or '' for the home page and unknown paths."""
-    first = route_path.strip("/").split("/", 1)[0]
-    page = nav.for_route(route_path)
-    if not first or page.url_path != first:
+    page = nav.for_route(route_path)  # the home page for '/' and for any path the registry does not know
+    if page is nav.HOME:
         return ""
-    return _SCRIPT.format(suffix=json.dumps("/" + first))
+    return _SCRIPT.format(suffix=json.dumps("/" + page.url_path))
