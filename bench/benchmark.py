@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sessions", type=int, help="extra sessions for the memory slope (default per scale)")
     parser.add_argument("--bootstrap", type=int, help="bootstrap replicates (default 1000; 100 at tiny)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--build-repeats", type=int, default=3,
+                        help="builds and reader-floor reads, alternating; the best of each is compared (3)")
     parser.add_argument("--skip-browser", action="store_true", help="no server, Chromium or memory figures")
 
 
@@ -45,10 +47,11 @@ def measure_scale(scale: str, args: argparse.Namespace) -> dict:
     print(f"[{scale}] generating synthetic data ({sample_scale}) in {source}", flush=True)
     data = pipeline.generate(sample_scale, args.seed, source)
     floor = pipeline.parse_floor(source)
-    reader = pipeline.reader_floor(source, work)
     bootstrap_b = args.bootstrap or default_b
-    print(f"[{scale}] building the store (B = {bootstrap_b})", flush=True)
-    build = pipeline.measure_build(source, work / "store", bootstrap_b, args.seed)
+    print(f"[{scale}] building the store {args.build_repeats} times (B = {bootstrap_b}), each after a reader-floor "
+          "read", flush=True)
+    build, reader = pipeline.build_and_reader_floor(source, work / "store", work, bootstrap_b, args.seed,
+                                                    args.build_repeats)
     build.update(parse_floor_s=floor["seconds"], parse_floor_cpu_s=floor["cpu_s"], parse_floor_decoder=floor["decoder"],
                  ratio_to_floor=build["process_wall_s"] / floor["seconds"],
                  cpu_ratio_to_floor=build["cpu_s"] / floor["cpu_s"],

@@ -405,3 +405,21 @@ def test_t_quantile_against_tabled_values():
     for (df, want), value in zip(tabled.items(), got, strict=True):
         assert math.isclose(value, want, abs_tol=0.001), df
     assert math.isnan(stats.t_quantile([0])[0])
+
+
+def test_a_report_filled_on_another_thread_merges_as_if_filled_in_place():
+    # The build reads the rubric file on a thread of its own, into its own Report, and merges it afterwards.
+    calls = [("add", "a.jsonl", "bad", line, f"line {line}") for line in range(1, 8)]
+    calls += [("tally", "a.jsonl", "rows", ok) for ok in (True, True, False)] + [("add", "b.jsonl", "odd", 3, "x")]
+    one, first, second = Report(), Report(), Report()
+    first.add("a.jsonl", "bad", 0, "line 0")
+    one.add("a.jsonl", "bad", 0, "line 0")
+    for call in calls:
+        for report in (one, second):
+            getattr(report, call[0])(*call[1:])
+    first.foreign["bad"] = one.foreign["bad"] = ("rejected", "a bad line")
+    second.foreign["odd"] = one.foreign["odd"] = ("info", "an odd line")  # known only to the thread's report
+    first.merge(second)
+    assert first.rows() == one.rows()
+    assert first.counts["a.jsonl", "bad"] == 8 and len(first.examples["a.jsonl", "bad"]) == 5  # examples stay capped
+    assert first.units["a.jsonl", "rows"] == {"input_rows": 3, "accepted": 2, "rejected": 1}

@@ -158,6 +158,17 @@ class Report:
             self.counts[row["file"], row["check"]] += int(row["count"])
             self.examples[row["file"], row["check"]].extend(examples[:MAX_EXAMPLES])
 
+    def merge(self, other: Report) -> None:
+        """Add another report's counts, first examples and tallies (one filled on another thread)."""
+        for key, count in other.counts.items():
+            self.counts[key] += count
+            found = self.examples[key]
+            found.extend(other.examples[key][: MAX_EXAMPLES - len(found)])
+        for (file, unit), row in other.units.items():
+            self.tally_many(file, unit, row["accepted"], row["rejected"])
+        for check, meta in other.foreign.items():
+            self.foreign.setdefault(check, meta)
+
     def rows(self) -> list[dict]:
         out = []
         for (file, check), count in self.counts.items():

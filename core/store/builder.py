@@ -124,7 +124,8 @@ def _build_locked(
     say(0.05, "reading and validating the release")
     validated = validate_source(release)
     report = validated.report
-    rubrics = rubric_store.read(release, validated.tables, report)  # optional fourth file: openai/coval's rubrics
+    rubric_needs = rubric_store.needed_columns(validated.tables)
+    rubric_reading = None
     lap("read_validate")
 
     handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
@@ -141,18 +142,19 @@ def _build_locked(
         del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
         lap("store")
 
-        say(0.4, "joining the rubrics to the prompts")
-        rubric_store.write(con, rubrics)
-        del rubrics
-        lap("rubrics")
-
         say(0.45, "loading ranker runs")
         report.extend(_ingest_runs(con, source))
         lap("ranker_runs")
 
+        # The optional fourth file (openai/coval's rubrics) is read while the statistics are computed.
+        rubric_reading = rubric_store.BackgroundRead(release, rubric_needs)
         say(0.5, "computing statistics")
         report.extend(_build_aggregates(con, bootstrap_b, seed, say))
         lap("statistics")
+
+        say(0.96, "joining the rubrics to the prompts")
+        rubric_store.write(con, rubric_reading.result(report))
+        lap("rubrics")
 
         writer = con.cursor()
         files = _file_rows(release, report)
@@ -179,7 +181,8 @@ def _build_locked(
     except BaseException as exc:
         if con is not None:
             con.close()
-        if _write_failure(exc):
+        # A rubric file that could not be read fails here too, but is no write failure: it is raised as itself.
+        if (rubric_reading is None or exc is not rubric_reading.error) and _write_failure(exc):
             raise StoreError(
                 f"The store could not be written in {target.parent} ({_reason(exc)}). The previous store, if any, "
                 "is unchanged."

@@ -2,6 +2,7 @@
 and junk URL parameters on every page."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import random
@@ -65,6 +66,7 @@ STAGES = [
     ("read_validate", "core.store.builder", "validate_source"),
     ("store", "core.store.builder", "_insert"),
     ("ranker_runs", "core.store.builder", "_ingest_runs"),
+    ("rubrics", "core.rubrics.store", "read"),  # runs on its own thread during the statistics: raised in the build
     ("statistics", "core.store.builder", "_build_aggregates"),
     ("report", "core.store.builder", "_file_rows"),
     ("manifest", "core.store.builder", "_manifest"),
@@ -88,6 +90,17 @@ def test_build_interrupted_at_any_stage_keeps_the_previous_store(previous_store,
     leftovers = [p.name for p in target.iterdir() if p.name != previous_store.name]
     assert not leftovers, f"fault at {stage} left {leftovers}"
     count("build_faults_injected")
+
+
+def test_a_rubric_file_that_cannot_be_read_is_not_called_a_write_failure(previous_store, monkeypatch):
+    # The rubric read fails on its thread and is raised inside the store-writing block: it must come out as itself,
+    # not as "the store could not be written", which the same errno would mean there.
+    denied = PermissionError(errno.EACCES, "Permission denied", "rubrics.jsonl")
+    monkeypatch.setattr("core.rubrics.store.read", _raiser(denied))
+    with pytest.raises(PermissionError) as caught:
+        store.build(str(RELEASE_TINY), db_path=previous_store, bootstrap_b=FAULT_B, seed=2)
+    assert caught.value is denied
+    assert not [p.name for p in previous_store.parent.iterdir() if p.name != previous_store.name]
 
 
 # `python -m core build` as a visitor runs it (the CLI's own signal handling and clean-up), except that the build pauses
