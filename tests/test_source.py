@@ -252,3 +252,27 @@ def test_the_demo_is_generated_once_and_labelled_synthetic(tmp_path, monkeypatch
     assert calls == [("full", demo.SEED)] and len(messages) == 1 and "study's scale" in messages[0]
     assert (Path(source.location) / "comparisons.jsonl").is_file()
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]  # written aside, moved in whole
+
+
+def test_datasets_settings_stay_changed_until_the_last_of_two_overlapping_readers_leaves(monkeypatch):
+    # The build reads the rubric file on a second thread while the release is read: the first reader out must not
+    # put `datasets` back online (or verbose) under the other one.
+    import datasets
+    import datasets.config
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    verbosity = datasets.logging.get_verbosity()
+    first, second = source._offline(), source._offline()
+    loud_first, loud_second = source._quiet_datasets(), source._quiet_datasets()
+    for held in (first, loud_first, second, loud_second):
+        held.__enter__()
+    first.__exit__(None, None, None)
+    loud_first.__exit__(None, None, None)
+    assert datasets.config.HF_HUB_OFFLINE is True and huggingface_hub.constants.HF_HUB_OFFLINE is True
+    assert datasets.logging.get_verbosity() == datasets.logging.CRITICAL
+    second.__exit__(None, None, None)
+    loud_second.__exit__(None, None, None)
+    assert datasets.config.HF_HUB_OFFLINE is False and huggingface_hub.constants.HF_HUB_OFFLINE is False
+    assert datasets.logging.get_verbosity() == verbosity

@@ -276,3 +276,18 @@ def test_gc_paused_restores_the_collector_even_when_validation_fails(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_the_collector_stays_paused_until_the_last_of_two_overlapping_readers_leaves():
+    import gc
+
+    from core.release.validate import gc_paused
+
+    assert gc.isenabled()
+    first, second = gc_paused(), gc_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the rubric thread's reader is still inside
+    second.__exit__(None, None, None)
+    assert gc.isenabled()

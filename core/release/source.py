@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -337,18 +338,42 @@ def _open_hub_release(source: Source) -> Release:
 # ---------------------------------------------------------------- reading records
 
 
+# Module-wide `datasets` settings changed while records are read. The build reads the rubric file on a second thread
+# while the release is read, so each setting is changed by the first reader in and restored by the last one out.
+_SETTINGS_LOCK = threading.Lock()
+_SETTINGS_HELD: dict[str, list] = {}  # name -> [readers inside, value to restore]
+
+
 @contextlib.contextmanager
+def _setting_held(name: str, change: Callable[[], object], restore: Callable[[object], None]) -> Iterator[None]:
+    with _SETTINGS_LOCK:
+        held = _SETTINGS_HELD.setdefault(name, [0, None])
+        if held[0] == 0:
+            held[1] = change()
+        held[0] += 1
+    try:
+        yield
+    finally:
+        with _SETTINGS_LOCK:
+            held[0] -= 1
+            if held[0] == 0:
+                restore(held[1])
+
+
 def _offline():
     """Keep `datasets` from touching the network while it reads a local directory."""
     import datasets.config
     import huggingface_hub.constants
 
-    saved = datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE
-    datasets.config.HF_HUB_OFFLINE = huggingface_hub.constants.HF_HUB_OFFLINE = True
-    try:
-        yield
-    finally:
+    def change() -> object:
+        saved = datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE
+        datasets.config.HF_HUB_OFFLINE = huggingface_hub.constants.HF_HUB_OFFLINE = True
+        return saved
+
+    def restore(saved) -> None:
         datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE = saved
+
+    return _setting_held("offline", change, restore)
 
 
 def _cache_dir(item: InputFile | None = None) -> str | None:
@@ -390,17 +415,16 @@ def _load_dataset(release: Release, config_name: str):
         )
 
 
-@contextlib.contextmanager
 def _quiet_datasets():
     """A file Arrow refuses is read line by line and reported; datasets' own error log would only be noise."""
     import datasets
 
-    saved = datasets.logging.get_verbosity()
-    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
-    try:
-        yield
-    finally:
-        datasets.logging.set_verbosity(saved)
+    def change() -> object:
+        saved = datasets.logging.get_verbosity()
+        datasets.logging.set_verbosity(datasets.logging.CRITICAL)
+        return saved
+
+    return _setting_held("quiet", change, datasets.logging.set_verbosity)
 
 
 def iter_records(release: Release, config_name: str) -> Iterator[Record]:

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import json
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -516,6 +517,10 @@ def validate_release(
     return Validated(tables=tables, report=report, participants=participants)
 
 
+_GC_LOCK = threading.Lock()
+_GC_HELD: list = [0, False]  # readers inside gc_paused, and whether the collector was on when the first came in
+
+
 @contextlib.contextmanager
 def gc_paused():
     """Hold off the cyclic garbage collector, then run it once and restore it as it was.
@@ -525,13 +530,22 @@ def gc_paused():
     Reference counting frees them all; the one collection at the end frees the few cycles `datasets`
     leaves and marks the survivors (mostly imported modules) long-lived, as the automatic ones would have.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    # The build reads the rubric file on a second thread meanwhile: the first reader in pauses the collector and the
+    # last one out restores it, so neither turns it back on under the other.
+    with _GC_LOCK:
+        if _GC_HELD[0] == 0:
+            _GC_HELD[1] = gc.isenabled()
+            gc.disable()
+        _GC_HELD[0] += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _GC_LOCK:
+            _GC_HELD[0] -= 1
+            restore = _GC_HELD[0] == 0 and _GC_HELD[1]
+            if restore:
+                gc.enable()
+        if restore:
             gc.collect()
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from core.config import RUBRIC_CONFIG, RUBRIC_FILE
-from core.release.source import Release, attach_rubrics, iter_records
+from core.release.source import InputFile, Release, attach_rubrics, iter_records
 from core.release.validate import Report, gc_paused
 from core.rubrics import SUMMARY_KEYS, stats
 from core.rubrics import join as joining
@@ -44,21 +44,30 @@ class Rubrics:
     summary: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUMMARY_KEYS, 0))
 
 
-def read(release: Release, tables: dict[str, dict[str, list]], report: Report) -> Rubrics:
-    """Attach, read, validate and join the rubric file; counts and join outcomes go into `report`."""
+def read_rows(release: Release, item: InputFile | None, report: Report) -> list[RubricRow]:
+    """The attached rubric file's accepted rows (none without the file); every rejection counted in `report`."""
     register(report)
-    item = attach_rubrics(release)
-    prompt_ids = tables["prompts"]["prompt_id"]
     if item is None:
-        out = Rubrics(present=False)
-        out.summary["prompts_without_rubric"] = 0
-        return out
+        return []
     if item.blank_lines:
         report.add(RUBRIC_FILE, "blank_lines", None, f"{item.blank_lines} blank lines", count=item.blank_lines)
     with gc_paused():
         rows = validate_rubrics(iter_records(release, RUBRIC_CONFIG), report)
     if item.loader_notice:
         report.add(RUBRIC_FILE, "loader_fallback", None, item.loader_notice)
+    return rows
+
+
+def join_rows(
+    item: InputFile | None, rows: list[RubricRow], tables: dict[str, dict[str, list]], report: Report
+) -> Rubrics:
+    """Join the rows to the release's prompts by their text; join outcomes and unknown annotators go in `report`."""
+    register(report)
+    prompt_ids = tables["prompts"]["prompt_id"]
+    if item is None:
+        out = Rubrics(present=False)
+        out.summary["prompts_without_rubric"] = 0
+        return out
     joins = joining.join([r.key for r in rows], joining.prompt_keys(tables["messages"]))
     known = set(tables["annotators"]["annotator_id"])
     unknown = Counter(a for r in rows for i in r.items for a, _ in i.scores if a not in known)
@@ -87,44 +96,47 @@ def read(release: Release, tables: dict[str, dict[str, list]], report: Report) -
     return Rubrics(present=True, rows=rows, joins=joins, summary=summary)
 
 
+class BackgroundRead:
+    """The rubric file read and validated on a thread of its own, into its own Report, while the build validates
+    and stores the release and computes its statistics.
+
+    `load_dataset` parses in pyarrow and the statistics run in NumPy and BLAS, all outside the GIL, so most of the
+    rubric read fits in their gaps (issue 17: the build's time over its reader floor). The file is attached here,
+    on the builder's thread, so `release.files` only changes before the thread starts; the thread then only reads.
+    """
+
+    def __init__(self, release: Release) -> None:
+        self.error: BaseException | None = None
+        self._item = attach_rubrics(release)
+        if self._item is not None:
+            import datasets  # noqa: F401  imported here, once: two threads importing one package can deadlock
+        self._report = Report()
+        self._rows: list[RubricRow] = []
+        self._thread = threading.Thread(target=self._run, args=(release,), name="rubric-read", daemon=True)
+        self._thread.start()
+
+    def _run(self, release: Release) -> None:
+        try:
+            self._rows = read_rows(release, self._item, self._report)
+        except BaseException as exc:  # handed to the builder's thread by `result`, which raises it there
+            self.error = exc
+
+    def result(self, tables: dict[str, dict[str, list]], report: Report) -> Rubrics:
+        """Wait for the read, add its counts to `report`, and join it to the prompts (or raise what it raised)."""
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        report.merge(self._report)
+        return join_rows(self._item, self._rows, tables, report)
+
+
 def needed_columns(tables: dict[str, dict[str, list]]) -> dict[str, dict[str, list]]:
-    """The release columns `read` uses (prompt ids, messages, annotator ids): the builder frees the rest early."""
+    """The release columns the join uses (prompt ids, messages, annotator ids): the builder frees the rest early."""
     return {
         "prompts": {"prompt_id": tables["prompts"]["prompt_id"]},
         "messages": tables["messages"],
         "annotators": {"annotator_id": tables["annotators"]["annotator_id"]},
     }
-
-
-class BackgroundRead:
-    """`read` on a thread of its own, filling its own Report, while the build stores and computes the rest.
-
-    The statistics stage spends most of its time in NumPy and BLAS, which release the GIL, so the rubric file's
-    parsing runs in those gaps instead of before them (issue 17: the build's time over its reader floor). The
-    thread owns `release` until `result` returns: the builder touches neither its files nor `datasets` meanwhile.
-    """
-
-    def __init__(self, release: Release, needed: dict[str, dict[str, list]]) -> None:
-        self.error: BaseException | None = None
-        self._report = Report()
-        self._rubrics: Rubrics | None = None
-        self._thread = threading.Thread(target=self._run, args=(release, needed), name="rubric-read", daemon=True)
-        self._thread.start()
-
-    def _run(self, release: Release, tables: dict[str, dict[str, list]]) -> None:
-        try:
-            self._rubrics = read(release, tables, self._report)
-        except BaseException as exc:  # handed to the builder's thread by `result`, which raises it there
-            self.error = exc
-
-    def result(self, report: Report) -> Rubrics:
-        """Wait for the read, add its counts to `report`, and return it (or raise what it raised)."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        report.merge(self._report)
-        assert self._rubrics is not None
-        return self._rubrics
 
 
 def columns(rubrics: Rubrics) -> dict[str, dict[str, list]]:

@@ -122,10 +122,11 @@ def _build_locked(
     import duckdb
 
     say(0.05, "reading and validating the release")
+    # The optional fourth file (openai/coval's rubrics) is read on its own thread meanwhile; joined before its write.
+    rubric_reading = rubric_store.BackgroundRead(release)
     validated = validate_source(release)
     report = validated.report
     rubric_needs = rubric_store.needed_columns(validated.tables)
-    rubric_reading = None
     lap("read_validate")
 
     handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
@@ -146,14 +147,12 @@ def _build_locked(
         report.extend(_ingest_runs(con, source))
         lap("ranker_runs")
 
-        # The optional fourth file (openai/coval's rubrics) is read while the statistics are computed.
-        rubric_reading = rubric_store.BackgroundRead(release, rubric_needs)
         say(0.5, "computing statistics")
         report.extend(_build_aggregates(con, bootstrap_b, seed, say))
         lap("statistics")
 
         say(0.96, "joining the rubrics to the prompts")
-        rubric_store.write(con, rubric_reading.result(report))
+        rubric_store.write(con, rubric_reading.result(rubric_needs, report))
         lap("rubrics")
 
         writer = con.cursor()
@@ -182,7 +181,7 @@ def _build_locked(
         if con is not None:
             con.close()
         # A rubric file that could not be read fails here too, but is no write failure: it is raised as itself.
-        if (rubric_reading is None or exc is not rubric_reading.error) and _write_failure(exc):
+        if exc is not rubric_reading.error and _write_failure(exc):
             raise StoreError(
                 f"The store could not be written in {target.parent} ({_reason(exc)}). The previous store, if any, "
                 "is unchanged."

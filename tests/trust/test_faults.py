@@ -66,7 +66,7 @@ STAGES = [
     ("read_validate", "core.store.builder", "validate_source"),
     ("store", "core.store.builder", "_insert"),
     ("ranker_runs", "core.store.builder", "_ingest_runs"),
-    ("rubrics", "core.rubrics.store", "read"),  # runs on its own thread during the statistics: raised in the build
+    ("rubrics", "core.rubrics.store", "read_rows"),  # runs on a thread of its own: raised in the build all the same
     ("statistics", "core.store.builder", "_build_aggregates"),
     ("report", "core.store.builder", "_file_rows"),
     ("manifest", "core.store.builder", "_manifest"),
@@ -96,7 +96,7 @@ def test_a_rubric_file_that_cannot_be_read_is_not_called_a_write_failure(previou
     # The rubric read fails on its thread and is raised inside the store-writing block: it must come out as itself,
     # not as "the store could not be written", which the same errno would mean there.
     denied = PermissionError(errno.EACCES, "Permission denied", "rubrics.jsonl")
-    monkeypatch.setattr("core.rubrics.store.read", _raiser(denied))
+    monkeypatch.setattr("core.rubrics.store.read_rows", _raiser(denied))
     with pytest.raises(PermissionError) as caught:
         store.build(str(RELEASE_TINY), db_path=previous_store, bootstrap_b=FAULT_B, seed=2)
     assert caught.value is denied
