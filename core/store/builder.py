@@ -143,6 +143,13 @@ def _build_locked(
         del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
         lap("store")
 
+        # Before the statistics: a rubric file that cannot be read stops the build before its longest stage, and the
+        # rubric rows are freed before it.
+        say(0.4, "joining the rubrics to the prompts")
+        rubric_store.write(con, rubric_reading.result(rubric_needs, report))
+        del rubric_needs
+        lap("rubrics")
+
         say(0.45, "loading ranker runs")
         report.extend(_ingest_runs(con, source))
         lap("ranker_runs")
@@ -150,10 +157,6 @@ def _build_locked(
         say(0.5, "computing statistics")
         report.extend(_build_aggregates(con, bootstrap_b, seed, say))
         lap("statistics")
-
-        say(0.96, "joining the rubrics to the prompts")
-        rubric_store.write(con, rubric_reading.result(rubric_needs, report))
-        lap("rubrics")
 
         writer = con.cursor()
         files = _file_rows(release, report)
