@@ -86,8 +86,8 @@ def build_and_reader_floor(
     """`repeats` reader-floor processes and `repeats` builds, alternating, and the best of each.
 
     Both sides of the build / reader floor ratio get the same estimator and the same moments of a shared
-    machine: one build set against the best of three floors read the ratio high whenever another tenant's load
-    happened to fall on the build (issue 17: 3.2-3.6x in full runs, 2.5-2.7x on a quiet machine). The returned
+    machine: one build set against the best of three floors read before it counted against the build any load
+    that happened to fall on it alone (issue 17: the same build took 6.6-10 s within one hour here). The returned
     build is its best run's record (its stages, RSS and CPU), with every run's times beside it.
     """
     readers, builds = [], []
