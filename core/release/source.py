@@ -338,14 +338,16 @@ def _open_hub_release(source: Source) -> Release:
 # ---------------------------------------------------------------- reading records
 
 
-# Module-wide `datasets` settings changed while records are read. The build reads the rubric file on a second thread
-# while the release is read, so each setting is changed by the first reader in and restored by the last one out.
-_SETTINGS_LOCK = threading.Lock()
+# Process-wide settings changed while records are read (`datasets`' network and log switches, the garbage
+# collector). The build reads the rubric file on a second thread while the release is read, so each setting is
+# changed by the first reader in and restored by the last one out.
+_SETTINGS_LOCK = threading.RLock()  # re-entrant: a restore may run code (gc.collect's finalizers) that enters again
 _SETTINGS_HELD: dict[str, list] = {}  # name -> [readers inside, value to restore]
 
 
 @contextlib.contextmanager
-def _setting_held(name: str, change: Callable[[], object], restore: Callable[[object], None]) -> Iterator[None]:
+def setting_held(name: str, change: Callable[[], object], restore: Callable[[object], None]) -> Iterator[None]:
+    """`change()` on the first entry under `name`, `restore(its result)` when the last one leaves, across threads."""
     with _SETTINGS_LOCK:
         held = _SETTINGS_HELD.setdefault(name, [0, None])
         if held[0] == 0:
@@ -373,7 +375,7 @@ def _offline():
     def restore(saved) -> None:
         datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE = saved
 
-    return _setting_held("offline", change, restore)
+    return setting_held("offline", change, restore)
 
 
 def _cache_dir(item: InputFile | None = None) -> str | None:
@@ -424,7 +426,7 @@ def _quiet_datasets():
         datasets.logging.set_verbosity(datasets.logging.CRITICAL)
         return saved
 
-    return _setting_held("quiet", change, datasets.logging.set_verbosity)
+    return setting_held("quiet", change, datasets.logging.set_verbosity)
 
 
 def iter_records(release: Release, config_name: str) -> Iterator[Record]:

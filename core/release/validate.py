@@ -6,7 +6,6 @@ import contextlib
 import gc
 import json
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from core import jsonline
 from core.config import LETTERS
 from core.rankings.grammar import RankingError, parse_ranking, top_choice
 from core.release import vocab
-from core.release.source import Record, Release, iter_records
+from core.release.source import Record, Release, iter_records, setting_held
 
 COMPARISONS, ANNOTATORS, MERGED = "comparisons.jsonl", "annotators.jsonl", "merged_comparisons_annotators.jsonl"
 MAX_EXAMPLES = 5
@@ -517,10 +516,6 @@ def validate_release(
     return Validated(tables=tables, report=report, participants=participants)
 
 
-_GC_LOCK = threading.Lock()
-_GC_HELD: list = [0, False]  # readers inside gc_paused, and whether the collector was on when the first came in
-
-
 @contextlib.contextmanager
 def gc_paused():
     """Hold off the cyclic garbage collector, then run it once and restore it as it was.
@@ -529,24 +524,21 @@ def gc_paused():
     until the end; the ~1,800 automatic collections this triggered re-walked them and took half the stage.
     Reference counting frees them all; the one collection at the end frees the few cycles `datasets`
     leaves and marks the survivors (mostly imported modules) long-lived, as the automatic ones would have.
+    The rubric file's reader on the build's second thread shares the pause (setting_held).
     """
-    # The build reads the rubric file on a second thread meanwhile: the first reader in pauses the collector and the
-    # last one out restores it, so neither turns it back on under the other.
-    with _GC_LOCK:
-        if _GC_HELD[0] == 0:
-            _GC_HELD[1] = gc.isenabled()
-            gc.disable()
-        _GC_HELD[0] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _GC_HELD[0] -= 1
-            restore = _GC_HELD[0] == 0 and _GC_HELD[1]
-            if restore:
-                gc.enable()
-        if restore:
+
+    def pause() -> bool:
+        enabled = gc.isenabled()
+        gc.disable()
+        return enabled
+
+    def resume(enabled) -> None:
+        if enabled:
+            gc.enable()
             gc.collect()
+
+    with setting_held("gc", pause, resume):
+        yield
 
 
 def validate_source(release: Release) -> Validated:

@@ -132,15 +132,6 @@ class BackgroundRead:
         return join_rows(self._item, rows, tables, report)
 
 
-def needed_columns(tables: dict[str, dict[str, list]]) -> dict[str, dict[str, list]]:
-    """The release columns the join uses (prompt ids, messages, annotator ids): the builder frees the rest early."""
-    return {
-        "prompts": {"prompt_id": tables["prompts"]["prompt_id"]},
-        "messages": tables["messages"],
-        "annotators": {"annotator_id": tables["annotators"]["annotator_id"]},
-    }
-
-
 def columns(rubrics: Rubrics) -> dict[str, dict[str, list]]:
     """Column lists of the five stored rubric tables."""
     conv: dict[str, list] = {k: [] for k in _COLUMNS["rubric_conversations"]}

@@ -126,7 +126,6 @@ def _build_locked(
     rubric_reading = rubric_store.BackgroundRead(release)
     validated = validate_source(release)
     report = validated.report
-    rubric_needs = rubric_store.needed_columns(validated.tables)
     lap("read_validate")
 
     handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
@@ -139,15 +138,14 @@ def _build_locked(
         say(0.35, "writing the release tables")
         con.execute(query("schema"))
         for table in RELEASE_TABLES:
-            _insert(con, table, validated.tables.pop(table))
-        del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
+            _insert(con, table, validated.tables[table])
         lap("store")
 
         # Before the statistics: a rubric file that cannot be read stops the build before its longest stage, and the
         # rubric rows are freed before it.
         say(0.4, "joining the rubrics to the prompts")
-        rubric_store.write(con, rubric_reading.result(rubric_needs, report))
-        del rubric_needs
+        rubric_store.write(con, rubric_reading.result(validated.tables, report))
+        del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
         lap("rubrics")
 
         say(0.45, "loading ranker runs")
