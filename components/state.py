@@ -8,6 +8,7 @@ from urllib.parse import urlencode, urljoin
 import streamlit as st
 
 from components import data, labels
+from components.choice import choice
 from core import config, exports
 from core.reads import figures
 
@@ -141,8 +142,8 @@ def current_view() -> View:
                 threshold=int(values["threshold"]), group=group)
 
 
-def _sync_widget(name: str) -> None:
-    st.session_state[f"view:{name}"] = st.session_state[f"w:{name}"]
+def _set_view(name: str, value: str) -> None:
+    st.session_state[f"view:{name}"] = value
 
 
 def filter_controls(names: Sequence[str] = ("run", "block", "metric", "threshold"), *,
@@ -155,14 +156,14 @@ def filter_controls(names: Sequence[str] = ("run", "block", "metric", "threshold
     # Columns share the row on a wide screen and stack on a phone.
     columns = iter(st.columns(len(shown) + (1 if group_fields else 0) or 1))
     for name in shown:
-        st.session_state[f"w:{name}"] = current[name]
-        next(columns).selectbox(_TITLES[name], allowed[name], key=f"w:{name}", on_change=_sync_widget, args=(name,),
-                                format_func=lambda v, n=name: LABELS.get(n, {}).get(v, v))
+        with next(columns):
+            choice(_TITLES[name], allowed[name], current[name], key=f"w:{name}",
+                   on_pick=lambda v, n=name: _set_view(n, v), format_func=lambda v, n=name: LABELS.get(n, {}).get(v, v))
     if group_fields:
         options = [""] + [g for g in allowed["group"] if g.split(":", 1)[0] in group_fields]
-        st.session_state["w:group"] = current["group"] if current["group"] in options else ""
-        next(columns).selectbox("Group", options, key="w:group", on_change=_sync_widget, args=("group",),
-                                format_func=group_label)
+        with next(columns):
+            choice("Group", options, current["group"] if current["group"] in options else "", key="w:group",
+                   on_pick=lambda v: _set_view("group", v), format_func=group_label)
     return current_view()
 
 
@@ -197,17 +198,10 @@ def set_page_param(name: str, value: str | None) -> None:
 
 def select_page_param(name: str, label: str, options: Sequence[str | None], default: str | None,
                       format_func: Callable[[str | None], str] = str) -> str | None:
-    """A selectbox bound to a page parameter (and so to the URL)."""
+    """A list bound to a page parameter (and so to the URL)."""
     value = page_param(name, [o for o in options if o is not None], default)
-    widget = f"w:page:{name}"
-    st.session_state[widget] = value
-
-    def changed() -> None:
-        set_page_param(name, st.session_state[widget])
-
-    st.selectbox(label, list(options), key=widget, on_change=changed, format_func=format_func,
-                 placeholder=format_func(None) if None in options else None)
-    return value
+    return choice(label, options, value, key=f"w:page:{name}", on_pick=lambda v: set_page_param(name, v),
+                  format_func=format_func)
 
 
 def _url_params() -> dict[str, str]:

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import alt_text, charts, data, labels, prompt_links, state, tables
+from components.choice import choice
 from components.frame import lazy_expander, md_escape
 from core import exports, privacy, wording
 from core.config import LETTERS
@@ -400,9 +401,8 @@ def listing(view: state.View) -> None:
                              headers={"title": "Prompt"})
         options = [None, *shown["prompt_id"]]
         previews = dict(zip(shown["prompt_id"], shown["preview"], strict=True))
-        st.selectbox("Open a prompt from this page", options, index=0, key="prompts:open",
-                     format_func=lambda p: "Choose…" if p is None else previews.get(p, p)[:80],
-                     on_change=lambda: open_prompt(st.session_state["prompts:open"]))
+        choice("Open a prompt from this page", options, None, key="prompts:open", on_pick=open_prompt,
+               format_func=lambda p: "Choose…" if p is None else previews.get(p, p)[:80])
         if n_pages > 1:
             state.select_page_param("page", "Page", [str(i) for i in range(1, n_pages + 1)], "1",
                                     format_func=lambda p: f"Page {p} of {n_pages}")

@@ -103,3 +103,28 @@ def test_the_page_tells_streamlit_where_the_server_is(server, browser):
     page.goto(f"{server}/", wait_until="domcontentloaded")
     assert page.evaluate(base) is None
     context.close()
+
+
+def test_a_list_is_the_browsers_own_select_and_a_keyboard_pick_reaches_the_link(server, browser):
+    """components.choice: each list is a labelled <select> (a combo box by its label), showing the link's value;
+    a pick made with the keyboard alone reruns the page and rewrites the address, keeping the link's other value."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/changelog?status=adopted&metric=top", wait_until="domcontentloaded")
+    page.locator("h1").first.wait_for(timeout=45_000)
+    status = page.get_by_role("combobox", name="Status", exact=True)
+    status.wait_for(timeout=45_000)
+    assert status.evaluate("e => [e.tagName, e.selectedOptions[0].textContent]") == ["SELECT", "Adopted"]
+    measure = page.get_by_role("combobox", name="Agreement measure", exact=True)
+    assert measure.evaluate("e => e.selectedOptions[0].textContent") == "Top choice"
+    before = page.locator("strong", has_text="changes shown").inner_text()
+    assert before.endswith("changes shown")
+    status.focus()
+    page.keyboard.press("ArrowDown")  # the next status, "deferred", without opening the list
+    page.wait_for_function("location.search.includes('status=deferred') && location.search.includes('metric=top')",
+                           timeout=30_000)
+    page.wait_for_function("""([t]) => [...document.querySelectorAll('strong')]
+        .some(s => / of \\d+ changes shown$/.test(s.textContent) && s.textContent !== t)""", arg=[before], timeout=30_000)
+    assert status.evaluate("e => e.selectedOptions[0].textContent") == "Deferred"
+    assert page.locator("[data-testid='stException']").count() == 0
+    context.close()

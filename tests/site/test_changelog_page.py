@@ -15,6 +15,7 @@ from components import frame
 from core import config
 from core.changelog import entries as changelog
 from tests import apptest, lazy
+from tests.choice import choose, chosen, lists
 from tests.site import prompt_store
 from views import changelog_view
 
@@ -158,22 +159,61 @@ def test_all_entries_newest_first_with_plain_evidence_labels(open_page):
 
 def test_filter_by_status_with_the_selector(open_page):
     at = open_page()
-    at.selectbox(key="w:page:status").select("deferred").run()
+    at = choose(at, "w:page:status", "deferred")
     assert titles_shown(at) == expected_titles([e for e in yaml_entries() if e["status"] == "deferred"])
     assert at.query_params["status"] == "deferred"
 
 
 def test_filter_by_section_with_the_selector(open_page):
     at = open_page()
-    at.selectbox(key="w:page:section").select(POLITICAL).run()
+    at = choose(at, "w:page:section", POLITICAL)
     assert titles_shown(at) == expected_titles([e for e in yaml_entries() if POLITICAL in e["sections"]])
     assert len(titles_shown(at)) == 2
+
+
+def test_each_list_sends_its_values_with_their_labels(open_page):
+    at = open_page()
+    status = lists(at)["w:page:status"]
+    assert status["label"] == "Status" and status["value"] == "all"
+    assert status["options"] == [["all", "All statuses"], *[[s, s.capitalize()] for s in changelog.STATUSES]]
+    assert lists(at)["w:page:section"]["options"][0] == ["all", "All sections"]
+
+
+@pytest.mark.parametrize("trigger", [
+    [{"event": "pick", "value": "no-such-status"}],
+    [{"event": "pick", "value": None}],  # "all" is this list's empty choice, not None
+    [{"event": "pick", "value": ["deferred"]}],
+    [{"event": "pick"}],
+    [{"event": "other", "value": "deferred"}],
+    ["deferred"],
+    "deferred",
+], ids=["unknown", "none", "list", "no-value", "other-event", "bare-list", "bare-string"])
+def test_a_pick_no_list_would_send_changes_nothing(open_page, trigger):
+    """components.choice: only a message forged by hand can carry these; the page runs on, unchanged."""
+    at = open_page()
+    before = titles_shown(at)
+    at = choose(at, "w:page:status", None, trigger=trigger)
+    assert not at.exception, [e.message for e in at.exception]
+    assert titles_shown(at) == before and chosen(at, "w:page:status") == "all"
+    assert "status" not in at.query_params
+
+
+def test_picking_the_same_value_again_after_the_page_changed_it_is_still_a_pick(open_page):
+    """A pick is a one-off trigger, not a stored value: a list whose last pick was "deferred" still takes "deferred"
+    after something else (here the page's own state) moved the status away from it."""
+    at = open_page()
+    at = choose(at, "w:page:status", "deferred")
+    at.session_state["page:changelog:status"] = "adopted"
+    at.run()
+    assert chosen(at, "w:page:status") == "adopted"
+    at = choose(at, "w:page:status", "deferred")
+    assert chosen(at, "w:page:status") == "deferred" and at.query_params["status"] == "deferred"
 
 
 def test_deep_link_by_status(open_page):
     at = open_page(status="adopted")
     assert titles_shown(at) == expected_titles([e for e in yaml_entries() if e["status"] == "adopted"])
-    assert at.selectbox(key="w:page:status").value == "adopted"
+    assert chosen(at, "w:page:status") == "adopted"
     assert at.query_params["status"] == "adopted"
     assert not [t.value for t in at.text if "Ignored link parameters" in t.value]
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import config, exports
 from core.reads import slices
+from tests.choice import choose, chosen
 from tests.site import prompt_store as ps
 
 NAME = re.compile(r"^ca1_[a-z0-9]+(?:[-_][a-z0-9]+)*\.(csv|parquet|json|zip)$")
@@ -179,7 +180,7 @@ def test_slice_download_escapes_every_trigger(page, store):
 
 def test_small_slice_is_refused_with_a_plain_message(page):
     def pick_nld(at):
-        at.selectbox(key="w:page:slice_country").set_value("NLD")
+        choose(at, "w:page:slice_country", "NLD")
 
     at, files = page("app_pages/downloads.py", before=pick_nld)
     assert not [f for f in files if f.startswith("ca1_assessments_")]
@@ -190,8 +191,8 @@ def test_small_slice_is_refused_with_a_plain_message(page):
 def test_slice_filters_come_from_the_link_and_junk_is_listed(page):
     at, _ = page("app_pages/downloads.py", slice_country="NLD", slice_block="personal", rationales="no",
                  slice_field="age", slice_level="no-such-age")
-    assert at.selectbox(key="w:page:slice_country").value == "NLD"
-    assert at.selectbox(key="w:page:slice_block").value == "personal"
+    assert chosen(at, "w:page:slice_country") == "NLD"
+    assert chosen(at, "w:page:slice_block") == "personal"
     assert at.checkbox(key="slice:rationales").value is False
     notice = next(t.value for t in at.text if t.value.startswith("Ignored link parameters"))
     assert "slice_level=no-such-age" in notice and "slice_country" not in notice
