@@ -42,7 +42,6 @@ if log is not None:
                                      "evidence from this site's data shown under each entry.")
                 + f"\n\n**{len(entries)} of {len(log.entries)} changes shown**, newest first.")
     evidence = changelog_view.load_evidence(view.run, view.block, view.metric, view.threshold, tuple(log.sections()))
-    for entry in entries:
-        changelog_view.entry_view(entry, evidence, titles, lambda p: state.permalink("prompts", prompt=p))
+    changelog_view.entries_view(entries, evidence, titles, lambda p: state.permalink("prompts", prompt=p))
     changelog_view.category_legend(log)
 changelog_view.correction_note()

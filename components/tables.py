@@ -142,8 +142,9 @@ def prompt_links_table(df: pd.DataFrame, columns: list[str]) -> None:
                   hide=tuple(checks))
 
 
-def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str, object]) -> None:
-    """CSV (formula-safe), Parquet (exact) and a JSON manifest of exactly what is shown."""
+def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str, object], key: str = "") -> None:
+    """CSV (formula-safe), Parquet (exact) and a JSON manifest of exactly what is shown. `key` tells apart the
+    buttons of one table drawn more than once on a page (the same rubric panel under two changelog entries)."""
     privacy.assert_applied(df)
     manifest = exports.manifest_dict(filters, data.source_info(), privacy.rules())
     manifest["rows"] = len(df)
@@ -157,7 +158,7 @@ def downloads(df: pd.DataFrame, *, name: str, view_slug: str, filters: dict[str,
             kind = name if ext != "json" else f"{name}_manifest"
             st.download_button(text, payload, file_name=exports.download_name(kind, view_slug, ext),
                                mime=exports.mime(ext), icon=":material/download:", on_click="ignore",
-                               key=f"dl:{name}:{ext}", help=exports.ESCAPING_NOTE if ext == "csv" else None)
+                               key=f"dl:{name}:{key}:{ext}" if key else f"dl:{name}:{ext}", help=exports.ESCAPING_NOTE if ext == "csv" else None)
     st.caption(SHORT_ESCAPING_NOTE)
 
 

@@ -1,5 +1,5 @@
-"""Open what a page draws only on request in AppTest: lazy expanders ("open:…"), chart-and-table tabs ("tabs:…") and
-a finding's difference tab ("finding:…")."""
+"""Open what a page draws only on request in AppTest: lazy expanders ("open:…"), chart-and-table tabs ("tabs:…"), a
+finding's difference tab ("finding:…") and parts drawn after the first screen ("later:…", components.later)."""
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -8,10 +8,22 @@ PREFIX = "open:"
 TABS = "tabs:"  # components.tables.figure_with_table keys its Chart/Table tabs "tabs:<name>"
 TABLE = "Table"
 FINDINGS = "finding:"  # components.crowd.FINDING_TABS: a finding's estimate and difference tabs
+LATER = "later:"  # components.later.PREFIX; the part's place-holder is the component keyed "near:<key>"
 
 
 def closed_keys(at: AppTest) -> list[str]:
     return [k for k in at.session_state if str(k).startswith(PREFIX) and not at.session_state[k]]
+
+
+def waiting_parts(at: AppTest) -> list[str]:
+    """Keys of the parts still waiting to be drawn after the first screen."""
+    return [k for k in at.session_state if str(k).startswith(LATER) and not at.session_state[k]]
+
+
+def show_later(at: AppTest) -> AppTest:
+    """Draw every part that waits for the reader to come near it, as the browser asks for it: the place-holder's
+    one-off "show" trigger (its callback runs), beside every other widget's value."""
+    return _open(at, 1, expanders=False, tables=False)
 
 
 def closed_tables(at: AppTest) -> list[str]:
@@ -20,7 +32,8 @@ def closed_tables(at: AppTest) -> list[str]:
 
 
 def open_all(at: AppTest, rounds: int = 3, *, tables: bool = False) -> AppTest:
-    """Open them all and rerun until none is left closed (nested ones appear only once their parent is open).
+    """Open them all (and draw the parts drawn later) and rerun until none is left closed (nested ones appear only
+    once their parent is open).
     With `tables`, also switch every chart-and-table widget to its Table tab (its chart is then not drawn)."""
     return _open(at, rounds, expanders=True, tables=tables)
 
@@ -32,6 +45,9 @@ def open_tables(at: AppTest, rounds: int = 3) -> AppTest:
 
 def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool) -> AppTest:
     for _ in range(rounds):
+        if places := _place_holders(at):
+            _show(at, places)
+            continue
         closed = (closed_keys(at) if expanders else []) + (closed_tables(at) if tables else [])
         if not closed:
             break
@@ -41,6 +57,23 @@ def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool) -> AppTest
     return at
 
 
+def _place_holders(at: AppTest) -> list[str]:
+    """Element ids of the drawn place-holders of waiting parts (a part's state may outlive its page)."""
+    near = {"-near:" + k[len(LATER):] for k in waiting_parts(at)}
+    return [e.proto.id for e in at.get("bidi_component") if any(e.proto.id.endswith(n) for n in near)]
+
+
+def _show(at: AppTest, place_holders: list[str]) -> AppTest:
+    import json
+
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    states = at._tree.get_widget_states()
+    for element_id in place_holders:
+        states.widgets.append(WidgetState(id=_make_trigger_id(element_id, "events"),
+                                          json_trigger_value=json.dumps([{"event": "show", "value": True}])))
+    return at._run(states)
 def open_findings(at: AppTest) -> AppTest:
     """Switch every finding's tabs to its difference from everyone else (each switch reruns the page)."""
     from components.crowd import DIFFERENCE_TAB

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from components import data, labels
+from components import data, labels, later
 from components.frame import lazy_expander, md_escape
 from core import config, privacy
 from core.changelog import entries as changelog
@@ -114,6 +114,16 @@ def summary(log: Changelog) -> None:
         parts = [f"{by_evidence[level]} {level}" for level in ("confirmed", "inferred") if by_evidence[level]]
         column.metric(status.capitalize(), total, help=STATUS_HELP[status], border=True,
                       delta=", ".join(parts) or "none", delta_color="off", delta_arrow="off")
+
+
+@st.fragment
+def entries_view(entries: list[Entry], evidence: Evidence, titles: dict[str, str],
+                 prompt_link: Callable[[str], str]) -> None:
+    """The selected entries, drawn once the first screen is up (components.later): a fragment, so drawing them
+    reruns only this part of the page."""
+    if entries and later.shown("changelog:entries", f"Show the {len(entries)} changes"):
+        for entry in entries:
+            entry_view(entry, evidence, titles, prompt_link)
 
 
 def entry_view(entry: Entry, evidence: Evidence, titles: dict[str, str],
@@ -250,11 +260,11 @@ def _data_evidence(entry: Entry, evidence: Evidence, titles: dict[str, str],
         _prompts(prompts, prompt_link, f"open:prompts:{entry.id}:{anchor}", text)
         if rubric_view.available():
             text.flush()
-            box = lazy_expander("What people said a good answer must do on these prompts (rubrics)",
-                                f"open:rubrics:{entry.id}:{anchor}")
+            key = f"open:rubrics:{entry.id}:{anchor}"
+            box = lazy_expander("What people said a good answer must do on these prompts (rubrics)", key)
             if box is not None:
                 with box:
-                    rubric_view.section_panel(evidence.run, anchor, evidence.threshold)
+                    rubric_view.section_panel(evidence.run, anchor, evidence.threshold, key=key)
 
 
 def _rank_line(r: pd.Series) -> str:

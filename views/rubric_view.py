@@ -199,8 +199,9 @@ def _own(prompt_id: str) -> None:
                      filters={"prompt_id": prompt_id, "country": country, "search": search or None})
 
 
-def section_panel(run: str, anchor: str, threshold: int) -> None:
-    """A section's prompts that have rubrics: core criteria and the heaviest and lightest pre-written items."""
+def section_panel(run: str, anchor: str, threshold: int, key: str = "") -> None:
+    """A section's prompts that have rubrics: core criteria and the heaviest and lightest pre-written items. `key`
+    tells apart two panels on one page (the Changelog opens one per entry and section, and entries share sections)."""
     if not available():
         return
     prompts = data.read_shown(rr.section_prompts, run, anchor, threshold)
@@ -222,7 +223,8 @@ def section_panel(run: str, anchor: str, threshold: int) -> None:
         lightest=[f"{t} ({w:+.1f})" if isinstance(t, str) and pd.notna(w) else "–"
                   for t, w in zip(shown["lightest_item"], shown["lightest_weight"], strict=True)])
     st.dataframe(shown[["link", "first_user_text", "core_criteria", "heaviest", "lightest", "n_participants",
-                        "reliability"]], hide_index=True, width="stretch", column_config={
+                        "reliability"]], hide_index=True, width="stretch", key=f"rubric_section:{key}" if key else None,
+                 column_config={
         **tables.column_config(shown),
         "link": st.column_config.LinkColumn("Prompt", display_text=r"prompt=(.*)$"),
         "first_user_text": st.column_config.TextColumn("First message"),
@@ -234,4 +236,4 @@ def section_panel(run: str, anchor: str, threshold: int) -> None:
                f"{privacy.SUPPRESSED_TEXT} are not shown. Open a prompt for all its criteria.")
     tables.downloads(shown.drop(columns=["link", "heaviest", "lightest"]), name="rubric_section_prompts",
                      view_slug=exports.slug(run, anchor, f"t{threshold}"),
-                     filters={"run": run, "section": anchor, "threshold": threshold})
+                     filters={"run": run, "section": anchor, "threshold": threshold}, key=key)

@@ -128,3 +128,26 @@ def test_a_list_is_the_browsers_own_select_and_a_keyboard_pick_reaches_the_link(
     assert status.evaluate("e => e.selectedOptions[0].textContent") == "Deferred"
     assert page.locator("[data-testid='stException']").count() == 0
     context.close()
+
+
+def test_the_changelog_entries_are_drawn_when_the_reader_comes_near_and_the_notice_stays(server, browser):
+    """components.later: below the first screen the entries wait behind a button; scrolling near it draws them (the
+    timed catch-up is switched off here, so only the scroll can have), and only their fragment reruns, so the
+    visitor's "Ignored link parameters" notice stays."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script("window.caLaterSettleMs = 1e9")
+    page = context.new_page()
+    page.goto(f"{server}/changelog?foo=1", wait_until="domcontentloaded")
+    waiting = page.locator("button.ca-later")
+    waiting.wait_for(timeout=45_000)
+    assert waiting.inner_text() == "Show the 10 changes"
+    page.get_by_text("Ignored link parameters", exact=False).wait_for(timeout=20_000)
+    page.wait_for_timeout(1000)
+    headings = page.locator("[data-testid='stMain'] h3").count()  # the page's own, without any entry's
+    waiting.scroll_into_view_if_needed()
+    page.wait_for_function("([n]) => document.querySelectorAll('[data-testid=\"stMain\"] h3').length >= n + 10",
+                           arg=[headings], timeout=30_000)
+    assert page.locator("button.ca-later").count() == 0
+    assert page.get_by_text("Ignored link parameters", exact=False).count() == 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    context.close()

@@ -1,6 +1,7 @@
 """The Changelog page in AppTest on a planted store: summary, filters, deep links, evidence, privacy, failures."""
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -80,14 +81,18 @@ def stores(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture()
 def open_page(stores, monkeypatch):
-    """open_page(store='run', **params) -> AppTest on the changelog page, the URL carrying `params`."""
-    def _open(store: str = "run", **params: str) -> AppTest:
+    """open_page(store='run', **params) -> AppTest on the changelog page, the URL carrying `params`, its entries
+    drawn (`later=False`: the first run only, before the browser asks for them)."""
+    def _open(store: str = "run", *, later: bool = True, **params: str) -> AppTest:
         monkeypatch.setattr(config, "BUILD_DIR", stores[store])
         monkeypatch.setenv(config.SOURCE_ENV, "sample")
         st.cache_data.clear()
         st.cache_resource.clear()
         at = apptest.open_page(PAGE, params)
         assert not at.exception, at.exception
+        if later:  # the entries are drawn once the first screen is up (components.later): as the browser asks
+            at = lazy.show_later(at)
+            assert not at.exception, at.exception
         return at
     return _open
 
@@ -225,11 +230,26 @@ def test_deep_link_by_status_and_section(open_page):
 
 
 def test_junk_params_are_ignored_with_a_notice(open_page):
-    at = open_page(status="<b>bogus</b>", section="no_such_section", foo="1")
-    assert len(titles_shown(at)) == len(yaml_entries())
+    # The notice is checked on the link's own run: drawing the entries reruns only their fragment in the browser,
+    # which keeps it (tests/site/test_browser.py), while AppTest reruns the whole page.
+    at = open_page(status="<b>bogus</b>", section="no_such_section", foo="1", later=False)
     notice = " ".join(t.value for t in at.text if "Ignored link parameters" in t.value)
     assert "status=<b>bogus</b>" in notice and "section=no_such_section" in notice and "foo (unknown)" in notice
     assert "status" not in at.query_params and "foo" not in at.query_params
+    assert titles_shown(lazy.show_later(at)) == expected_titles(yaml_entries())
+
+
+def test_the_entries_are_drawn_after_the_first_screen_and_stay_drawn(open_page):
+    """components.later: the first run holds their place with a button; once asked for, a filter change draws them
+    at once."""
+    at = open_page(later=False)
+    assert titles_shown(at) == [] and lazy.waiting_parts(at) == ["later:changelog:entries"]
+    near = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "ca_later"]
+    assert near == [{"label": f"Show the {len(yaml_entries())} changes"}]
+    at = lazy.show_later(at)
+    assert titles_shown(at) == expected_titles(yaml_entries()) and not lazy.waiting_parts(at)
+    at = choose(at, "w:page:status", "deferred")
+    assert titles_shown(at) == expected_titles([e for e in yaml_entries() if e["status"] == "deferred"])
 
 
 def test_word_diff_is_shown_for_the_adopted_change(open_page):
@@ -320,7 +340,7 @@ def test_wording_segments_use_readable_text():
 
 def test_evidence_on_the_sample_store_matches_the_store(site, sample_db):
     """The page on the shared sample store: its numbers are the store's, computed here independently."""
-    at = site(PAGE, section=POLITICAL, status="adopted")
+    at = lazy.show_later(site(PAGE, section=POLITICAL, status="adopted"))
     assert not at.exception
     run = sample_db.execute("SELECT run_id FROM ranker_runs ORDER BY synthetic, created_at DESC, run_id").fetchone()[0]
     est, n = sample_db.execute(
@@ -383,3 +403,14 @@ def test_section_names_stay_inert_in_the_merged_text(open_page, monkeypatch):
     assert "zqX:red[" not in text and "[l](http" not in text and "<b>" not in text
     escaped = frame.md_escape(hostile)
     assert text.count(escaped) >= 2  # the meta line's link and the evidence sentence
+
+
+def test_every_panel_opens_at_once_even_where_entries_share_a_section(site):
+    """Entries share sections, and each entry opens its own rubric panel per section: every panel's table and
+    download buttons are keyed by their expander, so two open at once do not collide (they did: the page failed)."""
+    at = lazy.open_all(lazy.show_later(site(PAGE)), tables=True)
+    opened = [k for k in at.session_state if str(k).startswith("open:rubrics:") and at.session_state[k]]
+    sections = [str(k).rsplit(":", 1)[1] for k in opened]
+    assert len(sections) > len(set(sections)) >= 2, opened  # two sections, one of them under two entries
+    assert not at.exception and not [e for e in at.error if frame.PAGE_FAILURE in e.value]
+    assert len([b for b in at.get("download_button") if "rubric_section_prompts" in b.proto.id]) == 3 * len(opened)

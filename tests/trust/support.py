@@ -141,7 +141,12 @@ def texts_of(at: AppTest) -> list[str]:
 
 
 def exceptions_of(at: AppTest) -> list[str]:
-    return [str(e.value) for e in at.exception]
+    """Uncaught exceptions, and the frame's own "could not be shown" message (app.py shows it, not an exception, when
+    a page raises: a walk that counted exceptions alone once missed a Changelog that failed with two rubric panels
+    open)."""
+    from components import frame
+
+    return [str(e.value) for e in at.exception] + [e.value for e in at.error if frame.PAGE_FAILURE in e.value]
 
 
 # ---------------------------------------------------------------- a real server and a real browser
