@@ -95,6 +95,13 @@ def start(page_url_path: str) -> None:
 
 def keep_notice() -> None:
     """Widget callback for a rerun that only reveals content (a tab): the ignored-parameters notice stays."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        # A fragment's own rerun (the Changelog's entries) leaves the notice drawn as it is: a flag set here would
+        # wait for the next whole run and keep the notice through a filter change, which should clear it.
+        return
     st.session_state[_KEEP] = True
 
 
