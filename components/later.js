@@ -15,12 +15,19 @@ export default function (component) {
     parentElement.appendChild(button);
   }
   button.textContent = data.label;
+  // A run that draws the place-holder again has not drawn the part yet (a reconnect, a filter change): the earlier
+  // observer and timer go and the button asks afresh, once.
+  button.__caCancel?.();
+  button.disabled = false;
   let done = false;
-  const show = () => {
-    if (done) return;
+  const cancel = () => {
     done = true;
     seen?.disconnect();
     clearTimeout(timer);
+  };
+  const show = () => {
+    if (done) return;
+    cancel();
     button.disabled = true;
     component.setTriggerValue("show", true);
   };
@@ -30,9 +37,6 @@ export default function (component) {
   }, { rootMargin: `${NEAR_PX}px 0px` });
   seen?.observe(button);
   const timer = setTimeout(show, window.caLaterSettleMs ?? SETTLE_MS);
-  return () => {
-    done = true;
-    seen?.disconnect();
-    clearTimeout(timer);
-  };
+  button.__caCancel = cancel;
+  return cancel;
 }
