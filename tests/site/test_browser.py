@@ -159,3 +159,22 @@ def test_the_changelog_entries_are_drawn_when_the_reader_comes_near_and_the_noti
     page.get_by_text("Ignored link parameters", exact=False).wait_for(state="detached", timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     context.close()
+
+
+def test_lists_that_share_a_row_take_rows_of_their_own_on_a_phone(server, browser):
+    """serve/first_paint.css: two lists in one row (Spec sections' interval and prompts) keep 14rem each, so at 390 px
+    each takes the whole width and shows its chosen text whole; at 1280 px they still share the row."""
+    widths = {}
+    for name, (width, height) in VIEWPORTS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.goto(f"{server}/sections", wait_until="domcontentloaded")
+        interval = page.get_by_role("combobox", name="95% interval", exact=True)
+        interval.wait_for(timeout=45_000)
+        prompts = page.get_by_role("combobox", name="Prompts", exact=True)
+        widths[name] = [box["width"] for box in (interval.bounding_box(), prompts.bounding_box())]
+        tops = [box["y"] for box in (interval.bounding_box(), prompts.bounding_box())]
+        widths[name].append(tops[0] == tops[1])
+        context.close()
+    assert widths["phone"][2] is False and min(widths["phone"][:2]) > 300, widths
+    assert widths["desktop"][2] is True and max(widths["desktop"][:2]) < 640, widths
