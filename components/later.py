@@ -8,7 +8,7 @@ import streamlit as st
 _HERE = Path(__file__).parent
 _COMPONENT = st.components.v2.component("ca_later", js=(_HERE / "later.js").read_text(encoding="utf-8"),
                                         css=(_HERE / "later.css").read_text(encoding="utf-8"), isolate_styles=False)
-PREFIX = "later:"  # the session-state key that records that a part was asked for (tests/lazy.py finds them by it)
+PREFIX = "later:"  # the session-state key that records that a part was asked for
 HEIGHT = 40
 
 
@@ -23,7 +23,6 @@ def shown(key: str, label: str) -> bool:
     state = PREFIX + key
     if st.session_state.get(state):
         return True
-    st.session_state[state] = False
 
     def asked() -> None:
         st.session_state[state] = True

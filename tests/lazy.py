@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.components import drawn, send_triggers
+
 PREFIX = "open:"
 TABS = "tabs:"  # components.tables.figure_with_table keys its Chart/Table tabs "tabs:<name>"
 TABLE = "Table"
 FINDINGS = "finding:"  # components.crowd.FINDING_TABS: a finding's estimate and difference tabs
 LATER = "later:"  # components.later.PREFIX; the part's place-holder is the component keyed "near:<key>"
+NEAR = "near:"
 
 
 def closed_keys(at: AppTest) -> list[str]:
@@ -16,8 +19,8 @@ def closed_keys(at: AppTest) -> list[str]:
 
 
 def waiting_parts(at: AppTest) -> list[str]:
-    """Keys of the parts still waiting to be drawn after the first screen."""
-    return [k for k in at.session_state if str(k).startswith(LATER) and not at.session_state[k]]
+    """Keys of the parts still waiting to be drawn after the first screen: those whose place-holder the last run drew."""
+    return [LATER + key[len(NEAR):] for key in drawn(at, "ca_later")]
 
 
 def show_later(at: AppTest) -> AppTest:
@@ -58,22 +61,14 @@ def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool) -> AppTest
 
 
 def _place_holders(at: AppTest) -> list[str]:
-    """Element ids of the drawn place-holders of waiting parts (a part's state may outlive its page)."""
-    near = {"-near:" + k[len(LATER):] for k in waiting_parts(at)}
-    return [e.proto.id for e in at.get("bidi_component") if any(e.proto.id.endswith(n) for n in near)]
+    """Element ids of the place-holders the last run drew."""
+    return [e.proto.id for e in drawn(at, "ca_later").values()]
 
 
 def _show(at: AppTest, place_holders: list[str]) -> AppTest:
-    import json
+    return send_triggers(at, [(element_id, [{"event": "show", "value": True}]) for element_id in place_holders])
 
-    from streamlit.components.v2.bidi_component.main import _make_trigger_id
-    from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-    states = at._tree.get_widget_states()
-    for element_id in place_holders:
-        states.widgets.append(WidgetState(id=_make_trigger_id(element_id, "events"),
-                                          json_trigger_value=json.dumps([{"event": "show", "value": True}])))
-    return at._run(states)
 def open_findings(at: AppTest) -> AppTest:
     """Switch every finding's tabs to its difference from everyone else (each switch reruns the page)."""
     from components.crowd import DIFFERENCE_TAB
