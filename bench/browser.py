@@ -44,7 +44,7 @@ const charts = main => [...main.querySelectorAll(
   '[data-testid="stPlotlyChart"], .stElementContainer[class*="st-key-fig-"], .stElementContainer[class*="st-key-ry-fig-"]')]
   .filter(c => { const r = c.getBoundingClientRect(); return r.width > 0 && r.bottom > 0 && r.top < innerHeight; });
 const undrawn = c => !(c.matches('[data-testid="stPlotlyChart"]') ? c.querySelector('.main-svg')
-                                                                  : c.querySelector('.ca-plotly[data-drawn]'));
+  : c.querySelector('.ca-plotly[data-drawn], .ca-plotly[data-painted]'));
 """
 
 # "Main content visible": connected, on the wanted path, the script finished (and, when the page has

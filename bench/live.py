@@ -12,6 +12,9 @@ from bench.server import streamlit_server
 from core.config import ROOT
 
 SETTLE_S = 1.0  # let the server finish sending before reading its memory
+# A first visit that is not ready within its minute is listed and made once more: on a loaded machine a visit has
+# been seen never to start (no app in the page after 60 s), and one such visit must not leave a median short.
+RETRIES = 1
 
 
 EMPTY, PLOTLY_FLOOR = "_empty", "_one_plotly_chart"
@@ -79,12 +82,14 @@ def measure(pages: list[dict], env: dict[str, str], work_dir: Path, repeats: int
         targets = {EMPTY: (empty.base_url, "", "Empty page"), PLOTLY_FLOOR: (floor.base_url, "", PLOTLY_FLOOR_HEADING),
                    **{p["title"]: (site.base_url, p["url_path"], p.get("heading", "")) for p in pages}}
         visits: dict[str, dict[str, list[browser.Visit]]] = {pr.name: {t: [] for t in targets} for pr in browser.PROFILES}
-        missed: list[str] = []  # a visit that never became ready counts as missing, not as a time
+        missed: list[str] = []  # a visit that never became ready is reported, not timed, and made once more
         for _, profile, title in visit_plan(list(targets), browser.PROFILES, repeats):
-            try:
-                visits[profile.name][title].append(browser.first_visit(chromium, *targets[title], profile=profile))
-            except browser.NotReady as exc:
-                missed.append(f"{profile.name} {title}: {str(exc)[:300]}")
+            for _attempt in range(1 + RETRIES):
+                try:
+                    visits[profile.name][title].append(browser.first_visit(chromium, *targets[title], profile=profile))
+                    break
+                except browser.NotReady as exc:
+                    missed.append(f"{profile.name} {title}: {str(exc)[:300]}")
 
         sessions = [first]
         not_ready: list[str] = []

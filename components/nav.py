@@ -19,9 +19,9 @@ class PageSpec:
     url_path: str
     heading: str  # the page's main heading, which the tests wait for
     description: str = ""  # one sentence for link previews (serve/link_preview.py), plain text
-    # The screen widths (a CSS media query; "all" for every width) at which a chart is in the page's first screen:
-    # there the HTML asks for plotly.js at once (serve/preload.py), in parallel with Streamlit's own scripts.
-    chart_first_screen: str = ""
+    # The page's first screen shows the world map: its HTML asks for the map's outlines at once (serve/preload.py),
+    # which the map's still picture needs (components/plotly_static.js), in parallel with Streamlit's own scripts.
+    map_first_screen: bool = False
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -29,11 +29,10 @@ PAGES: tuple[PageSpec, ...] = (
              "How often about 1,000 people in 19 countries ordered AI answers the way OpenAI's Model Spec does, "
              "with 95% intervals and how often people agree with each other."),
     PageSpec("app_pages/sections.py", "Spec sections", ":material/list_alt:", "sections", "Agreement by spec section",
-             "Agreement between people and the Model Spec, section by section, with 95% intervals and rank ranges.",
-             chart_first_screen="(min-width: 640px)"),  # on a phone the controls fill the first screen
+             "Agreement between people and the Model Spec, section by section, with 95% intervals and rank ranges."),
     PageSpec("app_pages/people.py", "People and countries", ":material/public:", "people", "People and countries",
              "Who took part, and whether agreement depends on country, age, gender, education or views on AI.",
-             chart_first_screen="all"),  # the map of participants
+             map_first_screen=True),  # the map of participants
     PageSpec("app_pages/prompts.py", "Contested prompts", ":material/forum:", "prompts", "Contested prompts",
              "The conversations people disagreed about most, each with its four answers and the crowd's ranking."),
     PageSpec("app_pages/changelog.py", "Changelog", ":material/history:", "changelog", "Changelog",

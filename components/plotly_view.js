@@ -1,6 +1,7 @@
-// Draws one Plotly figure with the site's partial plotly.js bundle (static/, see vendor/plotly/README.md).
-// The bundle is fetched by one shared <script> per page, whatever the number of charts; each chart then
-// draws with Plotly.react, which updates in place when the page reruns with new data.
+// Draws one Plotly figure with the site's partial plotly.js bundle (static/, see vendor/plotly/README.md), after a
+// still picture of it (plotly_static.js, prepended to this file by plotly_view.py). The bundle is fetched by one
+// shared <script> per page, whatever the number of charts; each chart then draws with Plotly.react, which updates
+// in place when the page reruns with new data.
 const LOADING = "__caPlotlyLoading";
 const OBSERVERS = new WeakMap();
 
@@ -87,6 +88,10 @@ function imageButton(Plotly, image) {
 const NEAR_PX = 40;
 const SETTLE_MS = 2500;
 
+function settleMs() {
+  return window.caChartSettleMs ?? SETTLE_MS;
+}
+
 function whenNear(host, run) {
   if (host.__caDraws || typeof IntersectionObserver === "undefined") {
     run();
@@ -104,12 +109,39 @@ function whenNear(host, run) {
     if (items.some((item) => item.isIntersecting)) once();
   }, { rootMargin: `${NEAR_PX}px 0px` });
   seen.observe(host);
-  const timer = setTimeout(once, window.caChartSettleMs ?? SETTLE_MS);
+  const timer = setTimeout(once, settleMs());
   return () => {
     done = true;
     seen.disconnect();
     clearTimeout(timer);
   };
+}
+
+// Calls `run` once a still picture has been shown: when the reader points at, touches or tabs into the chart, when
+// its column changes width (the picture was drawn for the old one), or after `waitMs`, whichever is first.
+const ASKING = ["pointerenter", "touchstart", "focusin"];
+
+function whenAsked(host, run, waitMs) {
+  let done = false;
+  const width = host.clientWidth;
+  const stop = () => {
+    done = true;
+    ASKING.forEach((name) => host.removeEventListener(name, once));
+    resized?.disconnect();
+    clearTimeout(timer);
+  };
+  function once() {
+    if (done) return;
+    stop();
+    run();
+  }
+  ASKING.forEach((name) => host.addEventListener(name, once, { passive: true }));
+  const resized = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => {
+    if (host.clientWidth !== width) once();
+  });
+  resized?.observe(host);
+  const timer = setTimeout(once, waitMs);
+  return stop;
 }
 
 export default function (component) {
@@ -118,15 +150,24 @@ export default function (component) {
   if (!host) {
     host = document.createElement("div");
     host.className = "ca-plotly";
+    host.style.position = "relative";
     parentElement.appendChild(host);
+  }
+  // The still picture (plotly_static.js) lies over the chart's box, so swapping it for plotly.js's drawing moves
+  // nothing on the page.
+  let still = host.querySelector(":scope > .ca-still");
+  if (!still) {
+    still = document.createElement("div");
+    still.className = "ca-still";
+    still.style.cssText = "position:absolute;top:0;left:0;right:0;pointer-events:none;";
+    host.appendChild(still);
   }
   // Named like st.plotly_chart's alt: a figure whose accessible name is the chart's text summary.
   host.setAttribute("role", "figure");
   host.setAttribute("aria-label", data.summary);
   // The figure's own height is reserved before the bundle arrives, so nothing below it moves when it draws.
   host.style.minHeight = `${data.figure.layout.height || 450}px`;
-  // A chart starts drawing when it comes near the screen (or, at the latest, once the page has had time to
-  // settle), so a first visit loads and runs plotly.js only for the charts its first screen shows.
+  delete host.dataset.painted; // until this figure's own picture is drawn
   const draw = () => plotly(data.bundle).then((Plotly) => {
     const config = data.image ? { ...data.config, modeBarButtons: [[imageButton(Plotly, data.image)]] } : data.config;
     // `data-drawn` marks the end of a draw (axes and labels included), for readers and tests that wait on it;
@@ -134,7 +175,10 @@ export default function (component) {
     const count = (host.__caDraws = (host.__caDraws || 0) + 1);
     delete host.dataset.drawn;
     Plotly.react(host, data.figure.data, data.figure.layout, config).then(() => {
-      if (host.__caDraws === count) host.dataset.drawn = "true";
+      if (host.__caDraws !== count) return;
+      host.dataset.drawn = "true";
+      still.replaceChildren();
+      delete host.dataset.painted;
     });
     if (!OBSERVERS.has(host)) {
       // Plotly's `responsive` follows the window only; the column can also change width on its own.
@@ -145,11 +189,37 @@ export default function (component) {
       OBSERVERS.set(host, observer);
     }
   }).catch(() => {
+    still.replaceChildren();
     host.textContent = "The chart could not be loaded; its table and summary are beside it.";
   });
-  const cancel = whenNear(host, draw);
+  // A chart near the screen first shows a still picture drawn from the same figure (no plotly.js needed), marked
+  // `data-painted`; plotly.js is fetched and run when the reader reaches for the chart or once the page has had time
+  // to settle. A figure the still picture does not know draws with plotly.js when near, as before. Charts further
+  // down do neither until they are scrolled near, so a first visit works only for its first screen.
+  const started = performance.now();
+  let stopped = false;
+  let cancelAsked = () => {};
+  const showNear = () => {
+    const left = settleMs() - (performance.now() - started);
+    if (host.__caDraws || left <= 0) {
+      draw();
+      return;
+    }
+    paintStatic(still, data.figure, host.clientWidth, data.config.topojsonURL).then((painted) => {
+      if (stopped) return;
+      if (!painted) {
+        draw();
+        return;
+      }
+      host.dataset.painted = "true";
+      cancelAsked = whenAsked(host, draw, Math.max(0, settleMs() - (performance.now() - started)));
+    });
+  };
+  const cancelNear = whenNear(host, showNear);
   return () => {
-    cancel();
+    stopped = true;
+    cancelNear();
+    cancelAsked();
     OBSERVERS.get(host)?.disconnect();
     OBSERVERS.delete(host);
     if (window.Plotly && window.Plotly.purge) window.Plotly.purge(host);

@@ -20,9 +20,10 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]], "showSen
 
 DEFAULT_HEIGHT = 450  # plotly.js's height for a layout that sets none
 
+# The still picture's painter first (plain functions), then the module that uses it (its default export).
+_JS = "\n".join(Path(__file__).with_name(name).read_text() for name in ("plotly_static.js", "plotly_view.js"))
 # Not isolated in a shadow root: Plotly puts its styles (hover labels, modebar) in the page's <head>.
-_COMPONENT = st.components.v2.component("ca_plotly", js=Path(__file__).with_name("plotly_view.js").read_text(),
-                                        isolate_styles=False)
+_COMPONENT = st.components.v2.component("ca_plotly", js=_JS, isolate_styles=False)
 
 
 def spec(fig: go.Figure) -> dict:

@@ -165,12 +165,14 @@ READY_PAGE = """<div data-testid="stApp" data-test-connection-state="CONNECTED" 
 <div style="height: 1200px"></div>
 <div class="stElementContainer st-key-ry-fig-below" style="height: 300px">{below}</div></div></div>"""
 DRAWN, UNDRAWN, UNMADE = '<div class="ca-plotly" data-drawn="true"></div>', '<div class="ca-plotly"></div>', ""
+PAINTED = '<div class="ca-plotly" data-painted="true"></div>'  # the still picture (components/plotly_static.js)
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize(("top", "below", "ready"), [
     (DRAWN, UNDRAWN, True),    # a chart below the first screen is drawn later, on scroll
     (DRAWN, UNMADE, True),
+    (PAINTED, UNDRAWN, True),  # a still picture of the chart is the chart, seen; plotly.js follows
     (UNDRAWN, DRAWN, False),   # the first screen's chart is still drawing
     (UNMADE, DRAWN, False),    # its script has not yet made the drawing area: it counts all the same
 ])
@@ -253,9 +255,16 @@ def test_first_visits_on_both_profiles_and_memory_per_session(tiny_bench, tmp_pa
     env = pipeline.site_env(out / "tiny" / "source", out / "tiny" / "store")
     measured = live.measure([chart_page], env, tmp_path, repeats=1, extra_sessions=1, failure_texts=failure_texts)
     found = measured["browser"]
-    assert found["first_visits_not_ready"] == [] and found["repeats"] == 1
+    assert found["repeats"] == 1
+    # A visit that was not ready in time is listed (profile, page, what the page showed) and made again: at most
+    # one retry per planned visit, and every page still has its one timed visit per profile.
+    planned = live.visit_plan([live.EMPTY, live.PLOTLY_FLOOR, chart_page["title"]], browser.PROFILES, 1)
+    assert len(found["first_visits_not_ready"]) <= len(planned) * live.RETRIES
+    assert all(m.split(" ")[0] in {p.name for p in browser.PROFILES} and "not ready after" in m
+               for m in found["first_visits_not_ready"])
     assert set(found["profiles"]) == {p.name for p in browser.PROFILES}
     for name, profile in found["profiles"].items():
+        assert len(profile["pages"][chart_page["title"]]["ms_runs"]) == 1, name
         assert _positive_number(profile["empty_ms"]) and _positive_number(profile["plotly_floor_ms"]), name
         page = profile["pages"][chart_page["title"]]
         assert page["ratio_to_empty"] == pytest.approx(page["ms"] / profile["empty_ms"]), name

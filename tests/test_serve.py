@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import urllib.request
 
@@ -141,17 +142,17 @@ def test_link_preview_names_each_page_and_escapes_its_text(monkeypatch):
     assert "&lt;c&gt;" in title and 'content="say &quot;&lt;b&gt;&quot;"' in meta and "<b>" not in meta
 
 
-def test_a_page_with_a_chart_in_its_first_screen_preloads_the_plotly_bundle():
+def test_a_page_with_the_map_in_its_first_screen_preloads_its_outlines_and_none_preloads_plotly():
     from components import nav, plotly_view
     from serve import preload
 
-    assert preload.BUNDLE == plotly_view.BUNDLE  # the preload is only of use if the component asks for the same URL
-    people = preload.chart_preload("/people")
-    assert people == f'<link rel="preload" as="script" href="./{plotly_view.BUNDLE}">'
-    sections = preload.chart_preload("/sections/")
-    assert 'media="(min-width: 640px)"' in sections and plotly_view.BUNDLE in sections
-    assert [p.url_path for p in nav.PAGES if preload.chart_preload("/" + p.url_path)] == ["sections", "people"]
-    assert preload.chart_preload("/") == preload.chart_preload("/no-such-page") == ""
+    # The preload is only of use if the still picture fetches the same URL (its base is the chart config's).
+    assert plotly_view.PLOTLY_CONFIG["topojsonURL"] + "world_110m.json" == preload.OUTLINES
+    people = preload.chart_preload("/people/")
+    assert people == f'<link rel="preload" as="fetch" href="./{preload.OUTLINES}" crossorigin="anonymous">'
+    assert [p.url_path for p in nav.PAGES if preload.chart_preload("/" + p.url_path)] == ["people"]
+    assert preload.chart_preload("/") == preload.chart_preload("/sections") == preload.chart_preload("/no-such") == ""
+    assert not any("plotly" in preload.chart_preload("/" + p.url_path) for p in nav.PAGES)
 
 
 def test_each_page_but_home_says_where_the_server_is():
@@ -243,10 +244,10 @@ def test_streamlit_run_app_py_serves_assets_compressed(sample_build_dir):  # noq
         assert b"<title>People and countries \xc2\xb7 Collective Alignment Explorer</title>" in page
         assert b"<title>Streamlit</title>" not in page and b'property="og:description"' in page
         assert b'window.__streamlit={BACKEND_BASE_URL:' in page and b's="/people"' in page
-        # The map is in the first screen: the page asks for plotly.js at once, at a URL the server has.
-        bundle = page.split(b'<link rel="preload" as="script" href="./')[1].split(b'"')[0].decode()
-        with urllib.request.urlopen(f"{server.base_url}/{bundle}") as r:
-            assert r.status == 200 and "javascript" in r.headers["Content-Type"] and r.read(16) == b"/*! plotly.js 4."
+        # The map is in the first screen: the page asks for its outlines at once, at a URL the server has.
+        outlines = page.split(b'<link rel="preload" as="fetch" href="./')[1].split(b'"')[0].decode()
+        with urllib.request.urlopen(f"{server.base_url}/{outlines}") as r:
+            assert r.status == 200 and json.loads(r.read())["objects"]["countries"]["type"] == "GeometryCollection"
         script = page.split(b'<script type="module" crossorigin src="./')[1].split(b'"')[0].decode()
         with urllib.request.urlopen(urllib.request.Request(f"{server.base_url}/{script}",
                                                            headers={"Accept-Encoding": "br"})) as r:

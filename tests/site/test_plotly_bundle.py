@@ -82,31 +82,96 @@ def test_a_chart_page_loads_the_bundle_once_and_draws_on_desktop_and_phone(serve
 
 
 CHART_PLACES_JS = """() => [...document.querySelectorAll('.ca-plotly')].map(c => {
-  const r = c.getBoundingClientRect(); return {top: r.top, height: r.height, drawn: !!c.dataset.drawn}; })"""
+  const r = c.getBoundingClientRect();
+  return {top: r.top, left: r.left, width: r.width, height: r.height, drawn: !!c.dataset.drawn,
+          painted: !!c.dataset.painted, still: c.querySelectorAll('.ca-still svg').length}; })"""
+# What the still picture of a map coloured and what plotly.js coloured (the outlines' own grey is no data).
+MAP_FILLS_JS = """c => ({still: [...c.querySelectorAll('.ca-still path')].filter(p => p.getAttribute('fill') !== '#F2F2F2').length,
+  plotly: c.querySelectorAll('path.choroplethlocation').length})"""
+# Row labels, top to bottom as drawn: the still picture's (left of the plot, anchored at their end) and plotly.js's
+# y-axis ticks, as text.
+TOP_DOWN = ".map(t => [t.getBoundingClientRect().top, t.textContent]).sort((a, b) => a[0] - b[0]).map(p => p[1])"
+STILL_LABELS_JS = f"""c => [...c.querySelectorAll('.ca-still text[text-anchor="end"]')]{TOP_DOWN}"""
+PLOTLY_LABELS_JS = f"""c => [...c.querySelectorAll('.yaxislayer-above .ytick text')]{TOP_DOWN}"""
+# Line segments of the still map longer than half its width: a ring crossing the 180th meridian drawn uncut.
+BANDS_JS = """c => { const svg = c.querySelector('.ca-still svg'); const half = svg.getBoundingClientRect().width / 2;
+  let bands = 0;
+  for (const path of svg.querySelectorAll('path')) for (const ring of path.getAttribute('d').split('M').slice(1)) {
+    const xs = ring.replace('Z', '').split('L').map(p => parseFloat(p));
+    for (let i = 1; i < xs.length; i++) if (Math.abs(xs[i] - xs[i - 1]) > half) bands++;
+  }
+  return bands; }"""
+REACH_JS = "c => c.dispatchEvent(new PointerEvent('pointerenter'))"  # as a pointer arriving, without scrolling
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_charts_below_the_first_screen_draw_when_scrolled_near(server, browser):
-    """A first visit draws the charts its first screen shows; one further down draws when it is scrolled near. With
-    the later catch-up draw switched off (window.caChartSettleMs), only the scroll can have drawn it."""
+def test_a_first_screen_chart_is_a_still_picture_until_the_reader_reaches_for_it(server, browser):
+    """A first visit shows the first screen's charts as still pictures drawn from the figure (no plotly.js yet);
+    charts further down show nothing until scrolled near. Reaching for a chart swaps in plotly.js's drawing in the
+    same box, with the same countries coloured. The later catch-up draw is switched off (window.caChartSettleMs),
+    so only the reader can have caused each step."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_init_script("window.caChartSettleMs = 1e9")
     page = context.new_page()
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
     try:
         page.goto(f"{server}/people", wait_until="domcontentloaded")
         page.get_by_text(FOOTER, exact=False).wait_for(timeout=60_000)
-        page.locator(figures.DRAWN).first.wait_for(timeout=45_000)  # the map, in the first screen
+        page.locator(".ca-plotly[data-painted]").first.wait_for(timeout=45_000)  # the map, in the first screen
         page.wait_for_load_state("networkidle")
         places = page.evaluate(CHART_PLACES_JS)
         near = [p for p in places if p["height"] and p["top"] < 900 + 40]
         later = [p for p in places if p["height"] and p["top"] > 900 + 40]
         assert near and later, places
-        assert all(p["drawn"] for p in near) and not any(p["drawn"] for p in later), places
+        assert all(p["painted"] and p["still"] == 1 and not p["drawn"] for p in near), places
+        assert not any(p["painted"] or p["still"] or p["drawn"] for p in later), places
+        assert not [u for u in urls if "plotly" in u.lower()]  # the still picture needs no plotly.js
+        chart = page.locator(".ca-plotly").first
+        still = chart.evaluate(MAP_FILLS_JS)["still"]
+        assert still > 0  # every country shown (ten or more participants) is coloured; plotly.js agrees below
+        assert chart.evaluate(BANDS_JS) == 0  # Russia and Fiji cut at the date line, not drawn across the map
+        chart.evaluate(REACH_JS)
+        page.locator(f"{figures.DRAWN}").first.wait_for(timeout=45_000)
+        after = page.evaluate(CHART_PLACES_JS)[0]
+        assert not after["painted"] and after["still"] == 0
+        assert {k: after[k] for k in ("top", "left", "width", "height")} == {k: places[0][k] for k in
+                                                                             ("top", "left", "width", "height")}
+        assert chart.evaluate(MAP_FILLS_JS)["plotly"] == still
         last = page.locator(".ca-plotly:visible").last
         last.scroll_into_view_if_needed()
+        page.locator(".ca-plotly:visible").last.locator("xpath=self::*[@data-painted='true']").wait_for(timeout=45_000)
+        assert not page.evaluate(CHART_PLACES_JS)[-1]["drawn"]
+        last.hover()
         page.locator(".ca-plotly:visible").last.locator("xpath=self::*[@data-drawn='true']").wait_for(timeout=45_000)
-        assert page.evaluate(CHART_PLACES_JS)[-1]["drawn"]
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_still_picture_of_a_ranking_has_the_rows_plotly_draws(server, browser, width):
+    """Spec sections' ranking as a still picture: the same row labels as plotly.js's axis, in the same order, inside
+    the phone's width too."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script("window.caChartSettleMs = 1e9")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/sections", wait_until="domcontentloaded")
+        page.get_by_text(FOOTER, exact=False).wait_for(timeout=60_000)
+        chart = page.locator(".ca-plotly").first
+        chart.scroll_into_view_if_needed()
+        page.locator(".ca-plotly[data-painted]").first.wait_for(timeout=45_000)
+        labels = chart.evaluate(STILL_LABELS_JS)
+        box = page.locator(".ca-plotly .ca-still svg").first.bounding_box()
+        assert 0 < box["width"] <= width and labels
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"plotly_still_sections_{width}.png"))
+        chart.evaluate(REACH_JS)
+        page.locator(figures.DRAWN).first.wait_for(timeout=45_000)
+        assert chart.evaluate(PLOTLY_LABELS_JS) == labels
     finally:
         context.close()
 
