@@ -40,6 +40,8 @@ function textWidth(line, font) {
 
 // Tick values a reader would choose: 1, 2 or 5 × a power of ten, about `count` of them across [low, high].
 function niceTicks(low, high, count) {
+  // One value (a map with one country, a range of zero width) gets one tick: there is no step to take.
+  if (!(high > low) || !Number.isFinite(high - low)) return { ticks: Number.isFinite(low) ? [low] : [], step: 1 };
   const raw = (high - low) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
