@@ -70,15 +70,7 @@ else:
     if country:
         people_view.country_quote(view, shown, overall, country)
 
-    st.header("Groups that differ from everyone else")
-    compared = intervals.flag_differences(shown.assign(field_name=lambda d: d["field"].map(labels.FIELDS)))
-    differing = compared[compared["differs"]][["field_name", "name", "estimate", "diff_low", "diff_high", "q_value",
-                                               "n_participants", "reliability", "suppressed"]].sort_values("q_value")
-    tables.reading_table(differing, hide=("suppressed", "reliability"))
-    st.caption(f"{len(differing)} of {len(compared)} groups shown differ from the rest of the participants. "
-               "Difference, 95% CI: the group minus everyone else, in percentage points. "
-               + intervals.bh_note(len(compared)))
-    people_view.diverging_prompts(view)
+    people_view.differences_later(view, shown)
 
 if view.run is not None:
     crowd.people_section(view)

@@ -13,4 +13,4 @@ if prompt_id:
     crowd.prompt_detail(prompt_id, view)
 else:
     prompt_view.listing(view)
-    crowd.prompt_lists(view)
+    crowd.prompt_lists_later(view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import charts, crowd_charts, data, frame, labels, quote, state, tables
+from components import charts, crowd_charts, data, frame, labels, later, quote, state, tables
 from core import exports, privacy
 from core.reads import crowd
 from core.stats.crowd import AGREEMENT, CHANCE, FLAGGED, MATCHED, PERSONAL_DIFFERS, PERSONAL_WORLD, SHARE, UNACCEPTABLE
@@ -226,6 +226,15 @@ def by_question(view: state.View) -> None:
                                      "person's two rankings agree.", n_note="Dotted: chance.",
                              summary=charts.describe(df, "question"), view_slug=exports.slug(view.metric),
                              filters=view.as_dict())
+
+
+@st.fragment
+def prompt_lists_later(view: state.View) -> None:
+    """prompt_lists below Contested prompts' first screen, drawn once that screen is up (components.later): a
+    fragment, so drawing it reruns only this part. Its chart, two tables and their links were a fifth of the page's
+    elements on every first visit."""
+    if later.shown("prompts:crowd-lists", "Show where people agree least, and the most flagged responses"):
+        prompt_lists(view)
 
 
 def prompt_lists(view: state.View) -> None:

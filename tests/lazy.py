@@ -34,11 +34,13 @@ def closed_tables(at: AppTest) -> list[str]:
     return [k for k in at.session_state if str(k).startswith(TABS) and at.session_state[k] != TABLE]
 
 
-def open_all(at: AppTest, rounds: int = 3, *, tables: bool = False) -> AppTest:
+def open_all(at: AppTest, rounds: int = 3, *, tables: bool = False, later: bool = True) -> AppTest:
     """Open them all (and draw the parts drawn later) and rerun until none is left closed (nested ones appear only
     once their parent is open).
-    With `tables`, also switch every chart-and-table widget to its Table tab (its chart is then not drawn)."""
-    return _open(at, rounds, expanders=True, tables=tables)
+    With `tables`, also switch every chart-and-table widget to its Table tab (its chart is then not drawn). With
+    `later=False`, the parts drawn after the first screen stay waiting: AppTest draws one by rerunning the whole page
+    (the browser reruns only its fragment), so a test of the page's own run keeps that run's notice."""
+    return _open(at, rounds, expanders=True, tables=tables, later=later)
 
 
 def open_tables(at: AppTest, rounds: int = 3) -> AppTest:
@@ -46,9 +48,9 @@ def open_tables(at: AppTest, rounds: int = 3) -> AppTest:
     return _open(at, rounds, expanders=False, tables=True)
 
 
-def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool) -> AppTest:
+def _open(at: AppTest, rounds: int, *, expanders: bool, tables: bool, later: bool = True) -> AppTest:
     for _ in range(rounds):
-        if places := _place_holders(at):
+        if later and (places := _place_holders(at)):
             _show(at, places)
             continue
         closed = (closed_keys(at) if expanders else []) + (closed_tables(at) if tables else [])

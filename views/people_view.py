@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import data, labels, prompt_links, quote, state, tables
+from components import data, intervals, labels, later, prompt_links, quote, state, tables
 from core import exports, privacy, wording
 from core.reads import figures
 
@@ -45,6 +45,28 @@ def country_quote(view: state.View, shown: pd.DataFrame, overall: pd.DataFrame, 
                                          row["estimate"], row["ci_low"], row["ci_high"], row["n_participants"],
                                          context=quote.context(view), comparisons=comparisons)
     quote.quote_box(sentence, state.permalink("people", pin=("run", "block", "metric"), country=country))
+
+
+@st.fragment
+def differences_later(view: state.View, shown: pd.DataFrame) -> None:
+    """The groups that differ from everyone else and the prompts where countries differ most, far below People's
+    first screen, drawn once that screen is up (components.later): a fragment, so drawing them reruns only this part.
+    Neither reads a page parameter (a part that did would miss the link's parameters on the page's own run)."""
+    if later.shown("people:differences", "Show the groups that differ from everyone else"):
+        differing_groups(shown)
+        diverging_prompts(view)
+
+
+def differing_groups(shown: pd.DataFrame) -> None:
+    """Every shown group whose difference from everyone else holds after the correction for multiple comparisons."""
+    st.header("Groups that differ from everyone else")
+    compared = intervals.flag_differences(shown.assign(field_name=lambda d: d["field"].map(labels.FIELDS)))
+    differing = compared[compared["differs"]][["field_name", "name", "estimate", "diff_low", "diff_high", "q_value",
+                                               "n_participants", "reliability", "suppressed"]].sort_values("q_value")
+    tables.reading_table(differing, hide=("suppressed", "reliability"))
+    st.caption(f"{len(differing)} of {len(compared)} groups shown differ from the rest of the participants. "
+               "Difference, 95% CI: the group minus everyone else, in percentage points. "
+               + intervals.bh_note(len(compared)))
 
 
 def diverging_prompts(view: state.View) -> None:

@@ -161,6 +161,33 @@ def test_the_changelog_entries_are_drawn_when_the_reader_comes_near_and_the_noti
     context.close()
 
 
+@pytest.mark.parametrize(("path", "label", "drawn"), [
+    ("prompts", "Show where people agree least, and the most flagged responses",
+     "Where people agree with each other least"),
+    ("people", "Show the groups that differ from everyone else", "Groups that differ from everyone else"),
+])
+def test_parts_below_the_first_screen_are_drawn_when_near_and_the_notice_stays(server, browser, path, label, drawn):
+    """Contested prompts' crowd lists and People's differing groups wait behind a button (components.later) until the
+    reader scrolls near (the timed catch-up switched off); only their fragment reruns, so a link's notice stays."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script("window.caLaterSettleMs = 1e9")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{path}?foo=1", wait_until="domcontentloaded")
+        waiting = page.get_by_role("button", name=label, exact=True)
+        waiting.wait_for(timeout=45_000)
+        page.get_by_text("Ignored link parameters", exact=False).wait_for(timeout=20_000)
+        page.wait_for_timeout(1000)
+        assert page.get_by_text(drawn, exact=True).count() == 0
+        waiting.scroll_into_view_if_needed()
+        page.get_by_text(drawn, exact=True).first.wait_for(timeout=30_000)
+        waiting.wait_for(state="detached", timeout=30_000)
+        assert page.get_by_text("Ignored link parameters", exact=False).count() == 1
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
 def test_lists_that_share_a_row_take_rows_of_their_own_on_a_phone(server, browser):
     """serve/first_paint.css: two lists in one row (Spec sections' interval and prompts) keep 14rem each, so at 390 px
     each takes the whole width and shows its chosen text whole; at 1280 px they still share the row."""

@@ -50,7 +50,7 @@ def listing(at: AppTest) -> pd.DataFrame:
 def listed(at: AppTest) -> list[str]:
     """Prompt ids in the list, in order (from the same-tab links under the table, one per row), which are also the
     prompts the table's title links open, in the same order."""
-    lazy.open_all(at)  # the same-tab links are drawn once their expander is opened
+    lazy.open_all(at, later=False)  # the same-tab links are drawn once their expander is opened
     ids = [unquote(p.proto.query_string.split("prompt=", 1)[1]) for p in at.get("page_link")
            if "prompt=" in p.proto.query_string]
     urls = [markdown_tables.link(cell)[1] for cell in listing(at)["Prompt"]]
