@@ -111,7 +111,9 @@ function marker(parent, symbol, cx, cy, size, colour, lineColour) {
 
 // Horizontal rows: category labels at the left (top to bottom when the axis is reversed), a linear x axis below.
 function paintRows(svg, figure, width) {
-  const { layout, data } = figure;
+  const { layout } = figure;
+  // Each trace's coordinates decoded once, for the axis range and the drawing alike.
+  const data = figure.data.map((t) => ({ ...t, x: values(t.x || []), y: values(t.y || []) }));
   const font = { family: "sans-serif", size: 12, ...(layout.font || {}) };
   const lineHeight = Math.round(font.size * 1.3);
   const margin = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin || {}) };
@@ -131,8 +133,8 @@ function paintRows(svg, figure, width) {
     const ends = [0];
     const totals = {};
     for (const t of data) {
-      values(t.x || []).forEach((x, i) => {
-        const key = String(values(t.y)[i]);
+      t.x.forEach((x, i) => {
+        const key = String(t.y[i]);
         totals[key] = (stacked ? totals[key] || 0 : 0) + x;
         ends.push(totals[key], x);
       });
@@ -177,8 +179,7 @@ function paintRows(svg, figure, width) {
 
   const ends = {};
   for (const t of data) {
-    const xs = values(t.x || []);
-    const ys = values(t.y || []);
+    const { x: xs, y: ys } = t;
     const colours = arrayOf(values((t.marker || {}).color), xs.length, "#1f77b4");
     if (t.type === "bar") {
       xs.forEach((v, i) => {
@@ -280,10 +281,12 @@ function naturalEarth(lon, lat) {
     p * (1.007226 + p2 * (0.015085 + p4 * (-0.044475 + 0.028874 * p2 - 0.005916 * p4)))];
 }
 
+// The outlines, fetched and decoded into rings once per page whatever the number of maps and redraws.
 const WORLDS = new Map();
 function world(url) {
   if (!WORLDS.has(url)) {
-    WORLDS.set(url, fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText)))));
+    WORLDS.set(url, fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.statusText))))
+      .then(countryRings));
   }
   return WORLDS.get(url);
 }
@@ -354,7 +357,7 @@ function isMap(figure) {
     (figure.layout.geo || {}).projection?.type === "natural earth";
 }
 
-function paintMap(svg, figure, width, topo) {
+function paintMap(svg, figure, width, countries) {
   const { layout } = figure;
   const t = figure.data[0];
   const geo = layout.geo || {};
@@ -392,7 +395,7 @@ function paintMap(svg, figure, width, topo) {
   const zmin = t.zmin ?? Math.min(...known);
   const zmax = t.zmax ?? Math.max(...known);
   const scale = t.colorscale || [[0, "#dcebf5"], [1, "#0072b2"]];
-  for (const [id, rings] of countryRings(topo)) {
+  for (const [id, rings] of countries) {
     const value = z.get(id);
     const fill = value === undefined || value === null ? geo.landcolor || "#f2f2f2"
       : scaleColour(scale, zmax > zmin ? (value - zmin) / (zmax - zmin) : 1);
@@ -437,7 +440,7 @@ function paintStatic(layer, figure, width, topojsonBase) {
   };
   if (isRows(figure)) return Promise.resolve(place(paintRows(svg, figure, width)));
   if (isMap(figure)) {
-    return world(`${topojsonBase}world_110m.json`).then((topo) => place(paintMap(svg, figure, width, topo)),
+    return world(`${topojsonBase}world_110m.json`).then((countries) => place(paintMap(svg, figure, width, countries)),
       () => false);
   }
   return Promise.resolve(false);

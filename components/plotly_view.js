@@ -144,24 +144,24 @@ function whenAsked(host, run, waitMs) {
   return stop;
 }
 
+// The <div class=`className`> child of `parent` made by an earlier render, or a new one styled by `css`.
+function child(parent, className, css) {
+  let node = parent.querySelector(`:scope > .${className}`);
+  if (!node) {
+    node = document.createElement("div");
+    node.className = className;
+    node.style.cssText = css;
+    parent.appendChild(node);
+  }
+  return node;
+}
+
 export default function (component) {
   const { data, parentElement } = component;
-  let host = parentElement.querySelector(":scope > .ca-plotly");
-  if (!host) {
-    host = document.createElement("div");
-    host.className = "ca-plotly";
-    host.style.position = "relative";
-    parentElement.appendChild(host);
-  }
+  const host = child(parentElement, "ca-plotly", "position:relative;");
   // The still picture (plotly_static.js) lies over the chart's box, so swapping it for plotly.js's drawing moves
   // nothing on the page.
-  let still = host.querySelector(":scope > .ca-still");
-  if (!still) {
-    still = document.createElement("div");
-    still.className = "ca-still";
-    still.style.cssText = "position:absolute;top:0;left:0;right:0;pointer-events:none;";
-    host.appendChild(still);
-  }
+  const still = child(host, "ca-still", "position:absolute;top:0;left:0;right:0;pointer-events:none;");
   // Named like st.plotly_chart's alt: a figure whose accessible name is the chart's text summary.
   host.setAttribute("role", "figure");
   host.setAttribute("aria-label", data.summary);
