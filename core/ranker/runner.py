@@ -346,7 +346,9 @@ class _Writer:
         self.completion_tokens = 0
 
     def drain(self, pending: dict[Future, Item], done: set[Future]) -> None:
-        for future in done:
+        # In the order they were submitted (`pending` keeps it), not the set's: when several finish between two
+        # wakes, the file's lines stay in a stable order (with --concurrency 1, the prompts' own order).
+        for future in [f for f in pending if f in done]:
             item = pending.pop(future)
             outcome = future.result()  # a FatalRankerError from a worker surfaces here and stops the run
             if outcome is None:
