@@ -116,8 +116,14 @@ VIEW_TEXT_JS = """
 """
 
 
+# Parts drawn after the first screen (components/later.py) press their own place-holder button within seconds; a
+# view is compared once none is left, so that the same page is not called different for being caught earlier.
+LATER_DRAWN_JS = "() => !document.querySelector('button.ca-later')"
+
+
 def _reader_state(session, heading: str) -> dict:
     page = session.page
+    page.wait_for_function(LATER_DRAWN_JS, polling=100, timeout=RECONNECT_TIMEOUT_S * 1000)
     body = page.inner_text("body")
     return {
         "url": page.url,
