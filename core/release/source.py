@@ -362,6 +362,21 @@ def setting_held(name: str, change: Callable[[], object], restore: Callable[[obj
                 restore(held[1])
 
 
+def ready_for_threads() -> None:
+    """Prepare `datasets` for records read on two threads at once: call on the first thread, before the second starts.
+
+    Two threads importing one package can deadlock, so `datasets` is imported here, once. And `load_dataset` lists
+    a directory's files through tqdm's `thread_map`, whose lock helper creates tqdm's class lock when there is none
+    and deletes it on the way out: two calls at once can both create it, and the second delete fails with
+    AttributeError. `load_dataset` then looked as if it refused a file, which was read line by line instead and
+    reported so (3 of 4 full-scale builds). A lock that exists before the threads start is only ever put back.
+    """
+    import datasets  # noqa: F401
+    from tqdm.std import tqdm
+
+    tqdm.get_lock()
+
+
 def _offline():
     """Keep `datasets` from touching the network while it reads a local directory."""
     import datasets.config

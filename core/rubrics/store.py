@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from core.config import RUBRIC_CONFIG, RUBRIC_FILE
-from core.release.source import InputFile, Release, attach_rubrics, iter_records
+from core.release.source import InputFile, Release, attach_rubrics, iter_records, ready_for_threads
 from core.release.validate import Report, gc_paused
 from core.rubrics import SUMMARY_KEYS, stats
 from core.rubrics import join as joining
@@ -110,7 +110,7 @@ class BackgroundRead:
         self.error: BaseException | None = None
         self._item = attach_rubrics(release)
         if self._item is not None:
-            import datasets  # noqa: F401  imported here, once: two threads importing one package can deadlock
+            ready_for_threads()
         self._report = Report()
         self._rows: list[RubricRow] = []
         self._thread = threading.Thread(target=self._run, args=(release,), name="rubric-read", daemon=True)
