@@ -295,9 +295,9 @@ def test_group_intervals_from_the_group_alone_equal_the_product_over_everyone():
     members[np.arange(people), 1 + rng.integers(0, 3, people)] = rng.random(people) < 0.9  # some unknown
     members[:, 3] *= np.arange(people) < 8  # a group of at most 8: some replicates draw none of it
     n_ass = cnt @ members
-    out = _intervals(num, cnt, n_ass, members, b, seed=5, overall_of=np.zeros(5, dtype=int))
-    low, high = out["low"], out["high"]
     w = bootstrap.resample_counts(people, b, 5)
+    out = _intervals(num, cnt, n_ass, members, w, overall_of=np.zeros(5, dtype=int))
+    low, high = out["low"], out["high"]
     for r, m in itertools.product(range(5), range(4)):
         want = bootstrap.ratio_intervals(num[r:r + 1] * members[:, m], cnt[r:r + 1] * members[:, m], w)
         assert (low[r, m], high[r, m]) == (want[0][0], want[1][0]) or (n_ass[r, m] == 0 and np.isnan(low[r, m]))
@@ -367,3 +367,23 @@ def test_sample_store_recovers_the_planted_section_agreement(tmp_path):
             assert abs(s["estimate"] - true) < 0.15, (s, true)
     assert checked >= 20
     assert covered >= 0.85 * checked, (covered, checked)
+
+
+def test_meanwhile_runs_once_on_the_calling_thread_while_the_runs_compute_and_changes_no_figure(hand):
+    import threading
+
+    tables = ("agreement_overall", "agreement_section_group", "agreement_without_anchor", "crowd_group")
+    before = {t: hand.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+    calls = []
+    build_aggregates(hand, B, seed=1, meanwhile=lambda: calls.append(threading.current_thread()))
+    assert calls == [threading.main_thread()]
+    after = {t: hand.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+    assert after == before and all(before.values())
+
+
+def test_an_error_in_meanwhile_stops_the_stage_with_that_error(hand):
+    def fail() -> None:
+        raise RuntimeError("the rubric write failed")
+
+    with pytest.raises(RuntimeError, match="rubric write failed"):
+        build_aggregates(hand, B, seed=1, meanwhile=fail)

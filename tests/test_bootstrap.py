@@ -157,3 +157,32 @@ def test_interval_covers_the_truth_at_about_the_nominal_rate(n_clusters, replica
     se = (0.95 * 0.05 / replications) ** 0.5
     print(f"coverage {coverage:.3f} over {replications} replications")
     assert 0.95 - 3 * se <= coverage <= 0.95 + 3 * se, coverage
+
+
+def test_whole_products_are_exact_in_float32_below_its_limit_and_in_float64_above():
+    rng = np.random.default_rng(5)
+    left = rng.integers(0, 120, (30, 400)).astype(float)
+    right = rng.integers(0, 9, (400, 50)).astype(float)
+    assert np.abs(left).sum(axis=1).max() * right.max() < bootstrap.EXACT_FLOAT32  # the float32 path
+    assert np.array_equal(bootstrap.whole_product(left, right), left @ right)
+    assert bootstrap.whole_product(left, right).dtype == np.float64
+    # Planted: 2^24 + 1 has no float32; the bound sends this product to float64, which holds it.
+    big = np.array([[2.0**24, 1.0]])
+    assert bootstrap.whole_product(big, np.ones((2, 1)))[0, 0] == 2.0**24 + 1
+    with pytest.raises(ValueError, match="2\\^53"):
+        bootstrap.whole_product(np.array([[2.0**52, 2.0**52]]), np.ones((2, 1)))
+
+
+def test_intervals_of_many_rows_shared_out_over_threads_match_numpy(monkeypatch):
+    # Enough rows for several pieces (PARALLEL_MIN_ROWS each), with ties as ratio replicates have them.
+    rng = np.random.default_rng(6)
+    reps = rng.integers(0, 40, size=(9 * bootstrap.PARALLEL_MIN_ROWS + 5, 1000)) / 40
+    pool, cores = bootstrap._threads()
+    seen = []
+    if pool is not None:
+        real = pool.map
+        monkeypatch.setattr(pool, "map", lambda fn, *args: seen.append(len(args[0])) or real(fn, *args))
+    low, high = bootstrap.percentile_interval(reps)
+    expected = np.quantile(reps, Q95, axis=1)
+    assert np.array_equal(low, expected[0]) and np.array_equal(high, expected[1])
+    assert seen == ([min(cores, 9)] if pool is not None else [])

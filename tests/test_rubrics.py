@@ -423,3 +423,77 @@ def test_a_report_filled_on_another_thread_merges_as_if_filled_in_place():
     assert first.rows() == one.rows()
     assert first.counts["a.jsonl", "bad"] == 8 and len(first.examples["a.jsonl", "bad"]) == 5  # examples stay capped
     assert first.units["a.jsonl", "rows"] == {"input_rows": 3, "accepted": 2, "rejected": 1}
+
+
+def _rubric_release(tiny_copy):
+    shutil.copy(SAMPLE_DIR / RUBRIC_FILE, tiny_copy / RUBRIC_FILE)
+    from core.release.source import Release
+
+    return Release(source=resolve_source(str(tiny_copy)), files={})
+
+
+def test_the_rubric_file_read_in_its_own_process_gives_what_a_read_here_gives(tiny_copy):
+    from core.rubrics import store
+
+    release = _rubric_release(tiny_copy)
+    reading = store.BackgroundRead(release)
+    assert reading._child is not None  # a process of its own
+    tables = build_tables_for(tiny_copy)
+    there = Report()
+    joined = reading.result(tables, there)
+    here_release = _rubric_release(tiny_copy)
+    item = attach_rubrics(here_release)
+    here = Report()
+    rows = store.read_rows(here_release, item, here)
+    assert [r.conversation_id for r in joined.rows] == [r.conversation_id for r in rows] and len(rows) > 100
+    assert joined.rows == rows and reading.item.loader == item.loader == "load_dataset"
+    assert reading._child.returncode == 0
+    mine = store.join_rows(item, rows, tables, here)
+    assert there.rows() == here.rows() and joined.joins == mine.joins
+
+
+@pytest.mark.parametrize("how", ["cannot_start", "dies"])
+def test_a_reading_process_that_fails_is_replaced_by_a_read_here(tiny_copy, monkeypatch, how):
+    import subprocess as sp
+
+    from core.rubrics import store
+
+    if how == "cannot_start":
+        def refuse(*args, **kwargs):
+            raise OSError("no processes here")
+
+        monkeypatch.setattr(store.subprocess, "Popen", refuse)
+    else:  # a child that exits at once with an error and no answer
+        real = sp.Popen
+        dying = [sys.executable, "-c", "raise SystemExit(3)"]
+        monkeypatch.setattr(store.subprocess, "Popen", lambda args, **kw: real(dying, **kw))
+    reading = store.BackgroundRead(_rubric_release(tiny_copy))
+    report = Report()
+    joined = reading.result(build_tables_for(tiny_copy), report)
+    assert len(joined.rows) > 100 and reading.error is None
+    outcomes = set(store.STATUS_CHECKS.values())
+    assert sum(r["count"] for r in report.rows() if r["check"] in outcomes) == len(joined.rows)
+    reading.close()
+
+
+def test_an_error_in_the_reading_process_is_raised_in_the_build(tiny_copy, monkeypatch):
+    import pickle
+    import subprocess as sp
+
+    from core.rubrics import store
+
+    answer = pickle.dumps(ValueError("the child could not read line 7"))
+    code = f"import sys; sys.stdin.buffer.read(); sys.stdout.buffer.write({answer!r})"
+    real = sp.Popen
+    monkeypatch.setattr(store.subprocess, "Popen", lambda args, **kw: real([sys.executable, "-c", code], **kw))
+    reading = store.BackgroundRead(_rubric_release(tiny_copy))
+    with pytest.raises(ValueError, match="line 7") as raised:
+        reading.result(build_tables_for(tiny_copy), Report())
+    assert reading.error is raised.value
+
+
+def build_tables_for(release_dir):
+    """The validated release tables the join reads, from the directory's three files."""
+    from core.release.validate import validate_source
+
+    return validate_source(open_release(resolve_source(str(release_dir)))).tables

@@ -277,38 +277,3 @@ def test_datasets_settings_stay_changed_until_the_last_of_two_overlapping_reader
     assert datasets.config.HF_HUB_OFFLINE is False and huggingface_hub.constants.HF_HUB_OFFLINE is False
     assert datasets.logging.get_verbosity() == verbosity
 
-
-def test_two_threads_listing_files_at_once_keep_tqdms_lock(monkeypatch):
-    # load_dataset lists files through tqdm's thread_map, whose lock helper deletes a class lock it created itself:
-    # two such calls at once both created one, the second delete raised, and load_dataset looked as if it refused
-    # the file (read line by line and reported so). After ready_for_threads the lock is never the helper's to delete.
-    import tqdm.std
-    from datasets.utils.tqdm import tqdm as hf_tqdm
-    from tqdm.contrib.concurrent import ensure_lock
-
-    monkeypatch.delattr(tqdm.std.tqdm, "_lock", raising=False)
-    source.ready_for_threads()
-    lock = tqdm.std.tqdm._lock
-    with ensure_lock(hf_tqdm), ensure_lock(hf_tqdm):
-        pass
-    assert getattr(hf_tqdm, "_lock", None) is lock
-
-
-def test_files_read_on_two_threads_at_once_all_go_through_load_dataset(tiny_copy, load_calls):
-    import threading
-
-    release = open_release(resolve_source(str(tiny_copy)))
-    source.ready_for_threads()
-    names = list(config.HF_CONFIGS)
-    counts: dict[str, int] = {}
-
-    def read(name: str) -> None:
-        counts[name] = sum(1 for _ in iter_records(release, name))
-
-    threads = [threading.Thread(target=read, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert {name: release.files[name].loader for name in names} == dict.fromkeys(names, "load_dataset")
-    assert counts == {name: release.files[name].n_records for name in names} and len(load_calls) == len(names)

@@ -339,8 +339,8 @@ def _open_hub_release(source: Source) -> Release:
 
 
 # Process-wide settings changed while records are read (`datasets`' network and log switches, the garbage
-# collector). The build reads the rubric file on a second thread while the release is read, so each setting is
-# changed by the first reader in and restored by the last one out.
+# collector). Readers may overlap (on two threads, or one reading inside another), so each setting is changed by
+# the first reader in and restored by the last one out.
 _SETTINGS_LOCK = threading.RLock()  # re-entrant: a restore may run code (gc.collect's finalizers) that enters again
 _SETTINGS_HELD: dict[str, list] = {}  # name -> [readers inside, value to restore]
 
@@ -360,21 +360,6 @@ def setting_held(name: str, change: Callable[[], object], restore: Callable[[obj
             held[0] -= 1
             if held[0] == 0:
                 restore(held[1])
-
-
-def ready_for_threads() -> None:
-    """Prepare `datasets` for records read on two threads at once: call on the first thread, before the second starts.
-
-    Two threads importing one package can deadlock, so `datasets` is imported here, once. And `load_dataset` lists
-    a directory's files through tqdm's `thread_map`, whose lock helper creates tqdm's class lock when there is none
-    and deletes it on the way out: two calls at once can both create it, and the second delete fails with
-    AttributeError. `load_dataset` then looked as if it refused a file, which was read line by line instead and
-    reported so (3 of 4 full-scale builds). A lock that exists before the threads start is only ever put back.
-    """
-    import datasets  # noqa: F401
-    from tqdm.std import tqdm
-
-    tqdm.get_lock()
 
 
 def _offline():

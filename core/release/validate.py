@@ -524,7 +524,7 @@ def gc_paused():
     until the end; the ~1,800 automatic collections this triggered re-walked them and took half the stage.
     Reference counting frees them all; the one collection at the end frees the few cycles `datasets`
     leaves and marks the survivors (mostly imported modules) long-lived, as the automatic ones would have.
-    The rubric file's reader on the build's second thread shares the pause (setting_held).
+    The rubric file's reader (core.rubrics.reader) pauses its own process's collector the same way.
     """
 
     def pause() -> bool:

@@ -3,14 +3,18 @@ and their statistics. A source without the file gets the same tables, empty."""
 
 from __future__ import annotations
 
+import contextlib
+import pickle
+import subprocess
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from core.config import RUBRIC_CONFIG, RUBRIC_FILE
-from core.release.source import InputFile, Release, attach_rubrics, iter_records, ready_for_threads
+from core.config import ROOT, RUBRIC_CONFIG, RUBRIC_FILE
+from core.release.source import InputFile, Release, attach_rubrics, iter_records
 from core.release.validate import Report, gc_paused
 from core.rubrics import SUMMARY_KEYS, stats
 from core.rubrics import join as joining
@@ -97,39 +101,79 @@ def join_rows(
 
 
 class BackgroundRead:
-    """The rubric file read and validated on a thread of its own, into its own Report, while the build reads,
-    validates and stores the release.
+    """The rubric file read and validated in a process of its own (`core.rubrics.reader`), into its own Report,
+    while the build reads, validates and stores the release.
 
-    `load_dataset` parses in pyarrow, outside the GIL, so part of each read fits in the other's gaps (issue 17: the
-    build's time over its reader floor, −7% at full scale; at 10x the validation holds the GIL and the gain is lost
-    in the noise). The file is attached here, on the builder's thread, so `release.files` only changes before the
-    thread starts; the thread then only reads.
+    Reading it is Python work that holds the GIL: on a thread of the build's process it took 0.35 s of the main
+    thread's time at full scale (issue 17); in its own process it runs on the other core. A process that cannot
+    start or that dies is not the file's fault: the file is then read here, when the result is asked for.
     """
 
     def __init__(self, release: Release) -> None:
         self.error: BaseException | None = None
-        self._item = attach_rubrics(release)
-        if self._item is not None:
-            ready_for_threads()
-        self._report = Report()
-        self._rows: list[RubricRow] = []
-        self._thread = threading.Thread(target=self._run, args=(release,), name="rubric-read", daemon=True)
-        self._thread.start()
+        self._release = release
+        self.item = attach_rubrics(release)
+        self._child: subprocess.Popen | None = None
+        if self.item is not None:
+            with contextlib.suppress(OSError):
+                self._child = subprocess.Popen(
+                    [sys.executable, "-m", "core.rubrics.reader"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    cwd=ROOT,
+                )
+                self._sent = threading.Thread(target=self._send, name="rubric-send", daemon=True)
+                self._sent.start()
 
-    def _run(self, release: Release) -> None:
-        try:
-            self._rows = read_rows(release, self._item, self._report)
-        except BaseException as exc:  # handed to the builder's thread by `result`, which raises it there
-            self.error = exc
+    def close(self) -> None:
+        """Stop the reading process if it still runs (a build that ended before it asked for the rows)."""
+        if self._child is not None and self._child.poll() is None:
+            self._child.kill()
+            self._child.wait()
+            self._sent.join()
+            if self._child.stdout is not None:
+                self._child.stdout.close()
+
+    def _send(self) -> None:
+        child = self._child
+        assert child is not None and child.stdin is not None
+        with contextlib.suppress(OSError):  # a child that died early: `result` reads the file here instead
+            child.stdin.write(pickle.dumps(self._release, protocol=pickle.HIGHEST_PROTOCOL))
+        with contextlib.suppress(OSError):
+            child.stdin.close()
+
+    def _from_child(self) -> tuple[list[RubricRow], Report] | None:
+        """The child's rows and report, or None when it gave none (it then read nothing that counts)."""
+        if self._child is None:
+            return None
+        assert self._child.stdout is not None
+        with self._child.stdout:
+            out = self._child.stdout.read()
+        self._child.wait()
+        self._sent.join()
+        if self._child.returncode != 0 or not out:
+            return None
+        outcome = pickle.loads(out)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        rows, report, item = outcome
+        vars(self.item).update(vars(item))  # how the child read the file: loader, notice, local path
+        return rows, report
 
     def result(self, tables: dict[str, dict[str, list]], report: Report) -> Rubrics:
         """Wait for the read, add its counts to `report`, and join it to the prompts (or raise what it raised)."""
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-        report.merge(self._report)
-        rows, self._rows = self._rows, []  # the caller's Rubrics holds them now, and frees them after the write
-        return join_rows(self._item, rows, tables, report)
+        try:
+            read = self._from_child()
+            if read is None:
+                own = Report()
+                read = read_rows(self._release, self.item, own), own
+        except BaseException as exc:  # the builder tells a rubric read failure from a write failure by identity
+            self.error = exc
+            raise
+        rows, read_report = read
+        report.merge(read_report)
+        return join_rows(self.item, rows, tables, report)
 
 
 def columns(rubrics: Rubrics) -> dict[str, dict[str, list]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,14 +98,13 @@ def _ordered_sums(base: np.ndarray, members: np.ndarray) -> np.ndarray:
     return out.T
 
 
-def _intervals(num, cnt, n_ass, members, b: int, seed: int, overall_of: np.ndarray) -> dict[str, np.ndarray]:
+def _intervals(num, cnt, n_ass, members, weights: np.ndarray, overall_of: np.ndarray) -> dict[str, np.ndarray]:
     """Participant bootstrap per (base row, mask) with assessments (NaN elsewhere): low, high, and the difference
     with its interval and p-value (diff_low, diff_high, p_diff): a group against the rest of the study on the same
     base row, a base row of everyone against its combo's overall row (`overall_of`: that row per base row).
     """
     out = {k: np.full(n_ass.shape, np.nan) for k in ("low", "high", "diff_low", "diff_high", "p_diff")}
-    weights = resample_counts(num.shape[1], b, seed)
-    out["weights"] = weights
+    b = weights.shape[1]
     masks, rows = np.nonzero(n_ass.T > 0)  # mask-major
     if len(rows) == 0:
         out["tot_num"] = out["tot_cnt"] = np.zeros((len(num), b))
@@ -255,14 +255,19 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
     )
     per_combo = 1 + layout.n_st
     overall_of = np.arange(len(num)) // per_combo * per_combo
-    raw = _intervals(num, cnt, n_ass.reshape(len(num), -1), members, b, seed, overall_of)
+    weights = resample_counts(n_people, b, seed)
+    # The two-way sums need nothing from the one-way intervals: they are computed alongside them (issue 17).
+    with ThreadPoolExecutor(1, thread_name_prefix="two-way") as pool:
+        replicated = pool.submit(variants.two_way_sums, values, release, members, sections, weights, seed)
+        raw = _intervals(num, cnt, n_ass.reshape(len(num), -1), members, weights, overall_of)
+        replicated_sums = replicated.result()
     boot = {k: raw[k].reshape(layout.shape) for k in ("low", "high", "diff_low", "diff_high", "p_diff")}
     low, high = boot["low"], boot["high"]
     sums = [
         (raw["tot_num"][c * per_combo : (c + 1) * per_combo], raw["tot_cnt"][c * per_combo : (c + 1) * per_combo])
         for c in range(len(COMBOS))
     ]
-    two_way = variants.two_way(values, release, members, sections, anchor_prompt, raw["weights"], sums, seed)
+    two_way = variants.two_way(values, release, members, sections, anchor_prompt, weights, sums, seed, replicated_sums)
 
     out: dict[str, list[dict]] = {
         k: []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 CI_LEVEL = 0.95
@@ -11,6 +15,9 @@ CELLS = 4_000_000
 # 60 × any sum of them is a whole number: the bootstrap sums those integers, exactly.
 SCALE = 60
 EXACT = 2.0**53  # float64 holds every whole number below this, so integer sums below it are exact in any order
+# float32 holds every whole number below 2^24: a product of whole-number matrices whose partial sums stay below it is
+# as exact in float32 as in float64, and BLAS multiplies float32 twice as fast (issue 17: the build's largest sums).
+EXACT_FLOAT32 = 2.0**24
 
 
 def scaled_integers(values: np.ndarray) -> np.ndarray:
@@ -43,9 +50,23 @@ def resampled_sums(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
     count, block or participant order: callers may split, batch and restrict rows freely.
     """
     rows, weights = np.asarray(rows, dtype=np.float64), np.asarray(weights, dtype=np.float64)
-    if rows.size and weights.size and np.abs(rows).sum(axis=1).max() * np.abs(weights).max() >= EXACT:
+    return whole_product(rows, weights)
+
+
+def whole_product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """left @ right in float64 for whole-number matrices, computed in float32 when that is exact too.
+
+    No partial sum of row i can exceed Σ|left[i]| · max|right| in size: below 2^24 float32 holds every one of them
+    exactly, so the product is the same to the last bit as in float64; at or above 2^53 not even float64 does.
+    """
+    if not (left.size and right.size):
+        return left @ right
+    bound = np.abs(left).sum(axis=1).max() * np.abs(right).max()
+    if bound >= EXACT:
         raise ValueError("resampled sums would exceed 2^53: float64 could no longer hold them exactly")
-    return rows @ weights
+    if bound < EXACT_FLOAT32:
+        return (left.astype(np.float32) @ right.astype(np.float32)).astype(np.float64)
+    return left @ right
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -70,7 +91,7 @@ def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tupl
         lo = np.floor(at).astype(np.intp)
         hi = np.minimum(lo + 1, b - 1)
         part = replicates[full]  # a copy: partitioned in place
-        part.partition(np.unique(np.r_[lo, hi]), axis=1)
+        _partition(part, np.unique(np.r_[lo, hi]))
         out[:, full] = _lerp(part[:, lo].T, part[:, hi].T, (at - lo)[:, None])
     gaps = (count < b) & (count > 0)
     if gaps.any():
@@ -85,6 +106,29 @@ def percentile_interval(replicates: np.ndarray, level: float = CI_LEVEL) -> tupl
         rows = np.arange(len(m))
         out[:, gaps] = _lerp(ordered[rows, lo], ordered[rows, hi], at - lo)
     return out[0], out[1]
+
+
+# Rows per thread at least: below this a thread's start-up is not worth its share of the work.
+PARALLEL_MIN_ROWS = 64
+
+
+@functools.cache
+def _threads() -> tuple[ThreadPoolExecutor | None, int]:
+    """A pool with a thread per core (at most 4), made once, and its size; no pool on one core."""
+    cores = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return (ThreadPoolExecutor(cores, thread_name_prefix="partition") if cores > 1 else None), cores
+
+
+def _partition(part: np.ndarray, kth: np.ndarray) -> None:
+    """part.partition(kth, axis=1) in place, its rows shared out over the cores: numpy lets go of the GIL while it
+    partitions, and a row's result depends on that row alone (issue 17: the statistics stage's largest step)."""
+    pool, cores = _threads()
+    pieces = min(cores, len(part) // PARALLEL_MIN_ROWS)
+    if pool is None or pieces <= 1:
+        part.partition(kth, axis=1)
+        return
+    bounds = np.linspace(0, len(part), pieces + 1).astype(np.intp)
+    list(pool.map(lambda lo, hi: part[lo:hi].partition(kth, axis=1), bounds[:-1], bounds[1:]))
 
 
 def ratios(num_sums: np.ndarray, cnt_sums: np.ndarray) -> np.ndarray:

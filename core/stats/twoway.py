@@ -82,7 +82,8 @@ def _tabled(x, counts, participant, prompt, people_weights, prompt_weights):
     for lo in range(0, b, step):
         cols = slice(lo, min(b, lo + step))
         w, v = people_weights[:, cols], prompt_weights[:, cols]
-        yield cols, np.stack([t @ v for t in tables]), np.stack([t.T @ w for t in tables])
+        per_person = np.stack([bootstrap.whole_product(t, v) for t in tables])
+        yield cols, per_person, np.stack([bootstrap.whole_product(t.T, w) for t in tables])
 
 
 def _gathered(x, counts, participant, prompt, people_weights, prompt_weights):

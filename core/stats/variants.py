@@ -92,25 +92,40 @@ def matched_world(values: dict, release: CodedAssessments, block: str, metric: s
     }
 
 
-def two_way(values: dict, release: CodedAssessments, members, sections, anchor_prompt, weights, sums, seed) -> dict:
+def two_way_pairs(values: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per combo: (SCALE × value, SCALE × defined) per assessment, the whole numbers the two-way bootstrap sums."""
+    pairs = []
+    for combo in COMBOS:
+        value, defined = values[combo]
+        pairs.append((bootstrap.scaled_integers(value * defined), bootstrap.SCALE * defined.astype(float)))
+    return pairs
+
+
+def two_way_sums(values: dict, release: CodedAssessments, members, sections, weights, seed) -> tuple:
+    """The two-way replicate sums of every combo (core.stats.twoway.replicate_sums): the costly half of `two_way`,
+    which needs nothing from the one-way bootstrap and can be computed alongside it."""
+    prompt_w = twoway.prompt_weights(len(release.prompt_ids), weights.shape[1], seed)
+    return twoway.replicate_sums(
+        two_way_pairs(values), release.participant, release.prompt, members, sections, weights, prompt_w
+    )
+
+
+def two_way(
+    values: dict, release: CodedAssessments, members, sections, anchor_prompt, weights, sums, seed, replicated: tuple
+) -> dict:
     """Per combo: two-way intervals for everyone and each mask (overall, groups) and each section, with the
     difference of a group from the rest and of a section from overall; and the same figures without the anchor
     prompt (point estimates, one-way and two-way intervals), by subtracting its share from every sum.
 
     weights: the participants' resampling counts (n_people × B); sums: per combo, (Σ num, Σ cnt) replicate sums
-    of the participant bootstrap per base row (overall row, then each section), as core.stats.agreement has them.
+    of the participant bootstrap per base row (overall row, then each section), as core.stats.agreement has them;
+    replicated: what `two_way_sums` returned for the same values and weights.
     """
     n_people, b = weights.shape
     n_prompts = len(release.prompt_ids)
     prompt_w = twoway.prompt_weights(n_prompts, b, seed)
-    pairs = []
-    for combo in COMBOS:
-        value, defined = values[combo]
-        pairs.append((bootstrap.scaled_integers(value * defined), bootstrap.SCALE * defined.astype(float)))
-    rows = [x for pair in pairs for x in pair]
-    two_mask, two_sec = twoway.replicate_sums(
-        pairs, release.participant, release.prompt, members, sections, weights, prompt_w
-    )
+    rows = [x for pair in two_way_pairs(values) for x in pair]
+    two_mask, two_sec = replicated
     per_person = np.array([np.bincount(release.participant, weights=x, minlength=n_people) for x in rows])
     per_prompt = np.array([np.bincount(release.prompt, weights=x, minlength=n_prompts) for x in rows])
     one_mask = np.stack([(members.T * p) @ weights for p in per_person])

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
+import functools
 import os
 import shutil
 import tempfile
@@ -97,20 +98,30 @@ def build(
         from core.synth import demo
 
         demo.ensure(Path(source.location), say)
-    release = open_release(source)
-    lap("open")
-    target = Path(db_path) if db_path else store_path(source)
-    _check_room(target, sum(item.bytes for item in release.files.values()))
-    with build_lock(target):
-        swept = sweep_leftovers(target)
-        if swept:
-            say(0.02, f"removed {len(swept)} temporary files left by an interrupted build")
-        return _build_locked(source, release, target, bootstrap_b, seed, say, stages, lap)
+    # A local rubric file needs nothing from the other three: its reader starts before they are opened.
+    early = rubric_store.BackgroundRead(Release(source=source, files={})) if source.kind != "hf" else None
+    try:
+        release = open_release(source)
+        rubric_reading = early or rubric_store.BackgroundRead(release)
+        if rubric_reading.item is not None:
+            release.files[config.RUBRIC_CONFIG] = rubric_reading.item
+        lap("open")
+        target = Path(db_path) if db_path else store_path(source)
+        _check_room(target, sum(item.bytes for item in release.files.values()))
+        with build_lock(target):
+            swept = sweep_leftovers(target)
+            if swept:
+                say(0.02, f"removed {len(swept)} temporary files left by an interrupted build")
+            return _build_locked(source, release, rubric_reading, target, bootstrap_b, seed, say, stages, lap)
+    finally:
+        if early is not None:
+            early.close()
 
 
 def _build_locked(
     source: Source,
     release: Release,
+    rubric_reading: rubric_store.BackgroundRead,
     target: Path,
     bootstrap_b: int,
     seed: int,
@@ -122,8 +133,7 @@ def _build_locked(
     import duckdb
 
     say(0.05, "reading and validating the release")
-    # The optional fourth file (openai/coval's rubrics) is read on its own thread meanwhile; joined before its write.
-    rubric_reading = rubric_store.BackgroundRead(release)
+    # The optional fourth file (openai/coval's rubrics) is read in a process of its own meanwhile (`rubric_reading`).
     validated = validate_source(release)
     report = validated.report
     lap("read_validate")
@@ -141,10 +151,9 @@ def _build_locked(
             _insert(con, table, validated.tables[table])
         lap("store")
 
-        # Before the statistics: a rubric file that cannot be read stops the build before its longest stage, and the
-        # rubric rows are freed before it.
+        # Joined before the statistics: a rubric file that cannot be read stops the build before its longest stage.
         say(0.4, "joining the rubrics to the prompts")
-        rubric_store.write(con, rubric_reading.result(validated.tables, report))
+        rubrics = rubric_reading.result(validated.tables, report)
         del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
         lap("rubrics")
 
@@ -152,8 +161,13 @@ def _build_locked(
         report.extend(_ingest_runs(con, source))
         lap("ranker_runs")
 
+        # The rubric tables are written while the statistics stage computes the runs' agreement on its second
+        # thread, so their time is counted in "statistics".
         say(0.5, "computing statistics")
-        report.extend(_build_aggregates(con, bootstrap_b, seed, say))
+        write_rubrics = functools.partial(rubric_store.write, con, rubrics)
+        del rubrics
+        report.extend(_build_aggregates(con, bootstrap_b, seed, say, meanwhile=write_rubrics))
+        del write_rubrics  # the rubric rows go with it
         lap("statistics")
 
         writer = con.cursor()
@@ -302,7 +316,9 @@ def _ingest_runs(con, source: Source) -> list[dict]:
     return ingest_runs(con, [d for root in roots for d in find_run_dirs(root)])
 
 
-def _build_aggregates(con, bootstrap_b: int, seed: int, say: Callable[[float, str], None]) -> list[dict]:
+def _build_aggregates(
+    con, bootstrap_b: int, seed: int, say: Callable[[float, str], None], meanwhile: Callable[[], None]
+) -> list[dict]:
     steps = [0.5]
 
     def stage(message: str) -> None:
@@ -310,7 +326,7 @@ def _build_aggregates(con, bootstrap_b: int, seed: int, say: Callable[[float, st
         steps[0] = min(0.95, steps[0] + 0.07)
         say(steps[0], message)
 
-    build_aggregates(con, bootstrap_b, seed, progress=stage)
+    build_aggregates(con, bootstrap_b, seed, progress=stage, meanwhile=meanwhile)
     return []
 
 
