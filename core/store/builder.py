@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
-import functools
 import os
 import shutil
 import tempfile
@@ -164,10 +163,13 @@ def _build_locked(
         # The rubric tables are written while the statistics stage computes the runs' agreement on its second
         # thread, so their time is counted in "statistics".
         say(0.5, "computing statistics")
-        write_rubrics = functools.partial(rubric_store.write, con, rubrics)
-        del rubrics
+        held = [rubrics]
+        del rubrics  # held only by `held` now, so the rows are freed as soon as they are written
+
+        def write_rubrics() -> None:
+            rubric_store.write(con, held.pop())
+
         report.extend(_build_aggregates(con, bootstrap_b, seed, say, meanwhile=write_rubrics))
-        del write_rubrics  # the rubric rows go with it
         lap("statistics")
 
         writer = con.cursor()
