@@ -387,3 +387,16 @@ def test_an_error_in_meanwhile_stops_the_stage_with_that_error(hand):
 
     with pytest.raises(RuntimeError, match="rubric write failed"):
         build_aggregates(hand, B, seed=1, meanwhile=fail)
+
+
+def test_a_failure_in_the_per_prompt_tables_stops_the_stage_and_the_thread_waiting_for_them(hand, monkeypatch):
+    # The runs' agreement starts before the per-prompt tables exist and waits for them at its end: their failure
+    # must reach it too, or the stage would wait for ever.
+    import core.stats.build as stage
+
+    def broken(release):
+        raise ArithmeticError("per-prompt tables failed")
+
+    monkeypatch.setattr(stage, "prompt_tables", broken)
+    with pytest.raises(ArithmeticError, match="per-prompt tables failed"):
+        build_aggregates(hand, B, seed=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -118,14 +119,15 @@ def _intervals(num, cnt, n_ass, members, weights: np.ndarray, overall_of: np.nda
         tot_cnt[i : i + step] = bootstrap.resampled_sums(scnt[i : i + step], weights)
     everyone = bootstrap.ratios(tot_num, tot_cnt)
     out["tot_num"], out["tot_cnt"] = tot_num, tot_cnt
-    for mask in np.unique(masks):
+
+    def one_mask(mask: int) -> None:
         at = rows[masks == mask]
         if mask == 0:
             out["low"][at, 0], out["high"][at, 0] = bootstrap.percentile_interval(everyone[at])
             versus = at[overall_of[at] != at]
             d = bootstrap.difference_summary(everyone[versus], everyone[overall_of[versus]])
             out["diff_low"][versus, 0], out["diff_high"][versus, 0], out["p_diff"][versus, 0] = d
-            continue
+            return
         # The resampled sums are exact integers in any order, so an estimate inside a group needs only the group's
         # participants: the others contribute zeros.
         who = np.flatnonzero(members[:, mask])
@@ -140,6 +142,11 @@ def _intervals(num, cnt, n_ass, members, weights: np.ndarray, overall_of: np.nda
             rest = bootstrap.ratios(tot_num[r] - g_num, tot_cnt[r] - g_cnt)
             d = bootstrap.difference_summary(group, rest)
             out["diff_low"][r, mask], out["diff_high"][r, mask], out["p_diff"][r, mask] = d
+
+    # Each mask fills its own column of `out`, from arrays nobody writes: two threads share the masks out, as numpy
+    # lets go of the GIL in the products and partitions that take their time (issue 17).
+    with ThreadPoolExecutor(2, thread_name_prefix="masks") as pool:
+        list(pool.map(one_mask, np.unique(masks).tolist()))
     return out
 
 
@@ -201,8 +208,14 @@ def _prompt_index(release: CodedAssessments, prompt_ids: np.ndarray) -> tuple[np
     return pos, hit
 
 
-def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, relevance: dict, b: int, seed: int):
-    """All agreement tables of one run, as column dicts keyed by table name."""
+def run_tables(
+    run_id: str, release: CodedAssessments, crowd: Callable, ranker: dict, relevance: dict, b: int, seed: int
+):
+    """All agreement tables of one run, as column dicts keyed by table name.
+
+    `crowd()` returns the per-prompt tables (core.stats.prompts.prompt_tables); it is called only at the end, so the
+    caller can compute them meanwhile.
+    """
     n_prompts, n_people = len(release.prompt_ids), len(release.participant_ids)
     # Ranker rankings on prompts of this store (others are ignored: they have no assessments).
     pos, hit = _prompt_index(release, ranker["prompt_id"])
@@ -399,7 +412,7 @@ def run_tables(run_id: str, release: CodedAssessments, crowd, ranker: dict, rele
             }
         )
     tables = {k: {c: np.concatenate([p[c] for p in v]) for c in v[0]} for k, v in out.items()}
-    tables["prompt_ranker"] = _prompt_ranker(run_id, release, crowd, ranker_ranks, ranker_text, matched, values)
+    tables["prompt_ranker"] = _prompt_ranker(run_id, release, crowd(), ranker_ranks, ranker_text, matched, values)
     return tables
 
 

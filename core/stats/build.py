@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -89,30 +89,36 @@ def _build(con, bootstrap_b: int, seed: int, say: Callable[[str], None], meanwhi
     release = load_coded(con)
     say(f"statistics: loaded {len(release.prompt):,} assessments")
 
-    write_table(con, "anchor_prompts", anchor_table(release))
-    crowd = prompt_tables(release)
-    for name, table in crowd.tables.items():
-        write_table(con, name, table)
-    say("statistics: per-prompt tables written")
-
     crowd_runs: list[tuple[str, dict, dict]] = []
     if all(_table_exists(con, t) for t in RANKER_TABLES):
         for run_id in (str(r) for r in fetch_columns(con, "agg_ranker_runs")["run_id"]):
             ranker = fetch_columns(con, "agg_ranker_ranks", run_id=run_id)
             relevance = fetch_columns(con, "agg_section_relevance", run_id=run_id, min_grade=min(config.THRESHOLDS))
             crowd_runs.append((run_id, ranker, relevance))
+    crowd_ready: Future = Future()
 
     def agreement() -> list[tuple[str, dict]]:
         return [
-            (run_id, run_tables(run_id, release, crowd, ranker, relevance, bootstrap_b, seed))
+            (run_id, run_tables(run_id, release, crowd_ready.result, ranker, relevance, bootstrap_b, seed))
             for run_id, ranker, relevance in crowd_runs
         ]
 
-    # The runs' tables are numpy work that mostly lets go of the GIL: computed on a second thread, they leave this
-    # one free for the crowd layer's tables and the caller's `meanwhile` (the build writes the rubric tables), which
-    # then cost little wall time (issue 17). Nothing here is shared but read-only arrays; only this thread writes.
+    # The runs' tables are numpy work that mostly lets go of the GIL: computed on a second thread from the start,
+    # they leave this one free for the per-prompt and crowd layer tables and the caller's `meanwhile` (the build
+    # writes the rubric tables), which then cost little wall time (issue 17). Nothing is shared but read-only arrays
+    # and the per-prompt tables, handed over once made; only this thread writes to the store.
     with ThreadPoolExecutor(1, thread_name_prefix="agreement") as pool:
         computing = pool.submit(agreement)
+        try:
+            write_table(con, "anchor_prompts", anchor_table(release))
+            crowd = prompt_tables(release)
+        except BaseException as exc:
+            crowd_ready.set_exception(exc)  # the agreement thread, waiting for them, stops too
+            raise
+        crowd_ready.set_result(crowd)
+        for name, table in crowd.tables.items():
+            write_table(con, name, table)
+        say("statistics: per-prompt tables written")
         build_crowd(con, release, crowd_runs, bootstrap_b, seed)
         say("statistics: crowd layer written")
         if meanwhile is not None:

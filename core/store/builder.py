@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,14 +151,16 @@ def _build_locked(
             _insert(con, table, validated.tables[table])
         lap("store")
 
-        # Joined before the statistics: a rubric file that cannot be read stops the build before its longest stage.
-        say(0.4, "joining the rubrics to the prompts")
-        rubrics = rubric_reading.result(validated.tables, report)
-        del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
-        lap("rubrics")
-
-        say(0.45, "loading ranker runs")
-        report.extend(_ingest_runs(con, source))
+        # The ranker runs are loaded on a second thread, through a cursor of their own, while this one waits for the
+        # rubric rows and joins them to the prompts (issue 17); the two share nothing. Joined before the statistics:
+        # a rubric file that cannot be read stops the build before its longest stage.
+        say(0.4, "joining the rubrics to the prompts and loading ranker runs")
+        with ThreadPoolExecutor(1, thread_name_prefix="ranker-runs") as pool, contextlib.closing(con.cursor()) as runs:
+            ingesting = pool.submit(_ingest_runs, runs, source)
+            rubrics = rubric_reading.result(validated.tables, report)
+            del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
+            lap("rubrics")
+            report.extend(ingesting.result())
         lap("ranker_runs")
 
         # The rubric tables are written while the statistics stage computes the runs' agreement on its second
