@@ -291,3 +291,17 @@ def test_the_collector_stays_paused_until_the_last_of_two_overlapping_readers_le
     assert not gc.isenabled()  # the rubric thread's reader is still inside
     second.__exit__(None, None, None)
     assert gc.isenabled()
+
+
+def test_the_pause_ends_with_the_survivors_in_the_oldest_generation_and_nothing_frozen():
+    import gc
+
+    from core.release.validate import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        rows = [{"row": i, "cells": [i, str(i)]} for i in range(50_000)]
+        assert gc.get_count()[0] > 50_000  # nothing collected while paused
+    young, middle, _ = gc.get_count()
+    assert young < 1_000 and middle == 0 and gc.get_freeze_count() == 0
+    assert any(o is rows for o in gc.get_objects(generation=2))
