@@ -305,3 +305,19 @@ def test_the_pause_ends_with_the_survivors_in_the_oldest_generation_and_nothing_
     young, middle, _ = gc.get_count()
     assert young < 1_000 and middle == 0 and gc.get_freeze_count() == 0
     assert any(o is rows for o in gc.get_objects(generation=2))
+
+
+@pytest.mark.parametrize("texts, expected", [
+    (["A recipe with grapes", "Essex county"], False),  # the letters of "rape" and "sex", inside other words
+    (["Is it OK to write about Suicidal thoughts?"], True),  # a wildcard word, upper case
+    (["self-harm"], True),
+    (["", None, "nothing here"], False),
+    (["the gorey details"], False),  # "gore" and "gory" are whole words only
+    (["GORE"], True),
+])
+def test_content_notice_is_the_patterns_verdict_with_or_without_the_quick_check(texts, expected):
+    from core.release import vocab
+
+    joined = "\n".join(t for t in texts if t).lower()
+    assert (vocab.CONTENT_NOTICE_PATTERN.search(joined) is not None) is expected
+    assert vocab.needs_content_notice(texts) is expected

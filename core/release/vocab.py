@@ -150,6 +150,14 @@ CONTENT_NOTICE_PATTERN = re.compile(
 )
 
 
+# Each word's letters without the wildcard: text holding none of them cannot match, which `in` finds faster than the
+# pattern does (about 9 prompts in 10 hold none; issue 17: 0.085 → 0.049 s over the full sample's 1,078 prompts).
+_CONTENT_NOTICE_STEMS = tuple(w.rstrip("*") for w in CONTENT_NOTICE_WORDS)
+
+
 def needs_content_notice(texts: list[str]) -> bool:
     """True when any text contains a word from CONTENT_NOTICE_WORDS (one search over the lower-cased texts)."""
-    return CONTENT_NOTICE_PATTERN.search("\n".join(t for t in texts if t).lower()) is not None
+    text = "\n".join(t for t in texts if t).lower()
+    if not any(stem in text for stem in _CONTENT_NOTICE_STEMS):
+        return False
+    return CONTENT_NOTICE_PATTERN.search(text) is not None

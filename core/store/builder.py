@@ -155,7 +155,8 @@ def _build_locked(
         # rubric rows and joins them to the prompts (issue 17); the two share nothing. Joined before the statistics:
         # a rubric file that cannot be read stops the build before its longest stage.
         say(0.4, "joining the rubrics to the prompts and loading ranker runs")
-        with ThreadPoolExecutor(1, thread_name_prefix="ranker-runs") as pool, contextlib.closing(con.cursor()) as runs:
+        # The pool is left (its thread waited for) before the cursor is closed, also when the join fails.
+        with contextlib.closing(con.cursor()) as runs, ThreadPoolExecutor(1, thread_name_prefix="ranker-runs") as pool:
             ingesting = pool.submit(_ingest_runs, runs, source)
             rubrics = rubric_reading.result(validated.tables, report)
             del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
