@@ -497,3 +497,26 @@ def build_tables_for(release_dir):
     from core.release.validate import validate_source
 
     return validate_source(open_release(resolve_source(str(release_dir)))).tables
+
+
+def test_a_build_that_stops_before_taking_the_rubric_rows_leaves_no_reader_running(tiny_copy, monkeypatch, tmp_path):
+    from core.release.validate import Reject
+    from core.rubrics import store
+
+    started = []
+    real = store.BackgroundRead.__init__
+
+    def remember(self, release):
+        real(self, release)
+        started.append(self)
+
+    def broken(release):
+        raise Reject("planted", "validation stopped on purpose")
+
+    shutil.copy(SAMPLE_DIR / RUBRIC_FILE, tiny_copy / RUBRIC_FILE)
+    monkeypatch.setattr(store.BackgroundRead, "__init__", remember)
+    monkeypatch.setattr("core.store.builder.validate_source", broken)
+    with pytest.raises(Reject):
+        build(str(tiny_copy), db_path=tmp_path / "stopped.duckdb", bootstrap_b=TEST_BOOTSTRAP_B)
+    assert len(started) == 1 and started[0]._child is not None
+    assert started[0]._child.poll() is not None  # stopped, not left writing into a pipe nobody reads

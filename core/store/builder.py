@@ -99,10 +99,12 @@ def build(
 
         demo.ensure(Path(source.location), say)
     # A local rubric file needs nothing from the other three: its reader starts before they are opened.
-    early = rubric_store.BackgroundRead(Release(source=source, files={})) if source.kind != "hf" else None
+    local = source.kind != "hf"
+    rubric_reading = rubric_store.BackgroundRead(Release(source=source, files={})) if local else None
     try:
         release = open_release(source)
-        rubric_reading = early or rubric_store.BackgroundRead(release)
+        if rubric_reading is None:
+            rubric_reading = rubric_store.BackgroundRead(release)
         if rubric_reading.item is not None:
             release.files[config.RUBRIC_CONFIG] = rubric_reading.item
         lap("open")
@@ -114,8 +116,8 @@ def build(
                 say(0.02, f"removed {len(swept)} temporary files left by an interrupted build")
             return _build_locked(source, release, rubric_reading, target, bootstrap_b, seed, say, stages, lap)
     finally:
-        if early is not None:
-            early.close()
+        if rubric_reading is not None:  # a build that stopped before it took the rows leaves no reader running
+            rubric_reading.close()
 
 
 def _build_locked(
