@@ -276,4 +276,3 @@ def test_datasets_settings_stay_changed_until_the_last_of_two_overlapping_reader
     loud_second.__exit__(None, None, None)
     assert datasets.config.HF_HUB_OFFLINE is False and huggingface_hub.constants.HF_HUB_OFFLINE is False
     assert datasets.logging.get_verbosity() == verbosity
-

@@ -128,12 +128,14 @@ class BackgroundRead:
 
     def close(self) -> None:
         """Stop the reading process if it still runs (a build that ended before it asked for the rows)."""
-        if self._child is not None and self._child.poll() is None:
+        if self._child is None:
+            return
+        if self._child.poll() is None:
             self._child.kill()
             self._child.wait()
-            self._sent.join()
-            if self._child.stdout is not None:
-                self._child.stdout.close()
+        self._sent.join()
+        if self._child.stdout is not None:
+            self._child.stdout.close()
 
     def _send(self) -> None:
         child = self._child

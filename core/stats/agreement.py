@@ -280,7 +280,7 @@ def run_tables(
         (raw["tot_num"][c * per_combo : (c + 1) * per_combo], raw["tot_cnt"][c * per_combo : (c + 1) * per_combo])
         for c in range(len(COMBOS))
     ]
-    two_way = variants.two_way(values, release, members, sections, anchor_prompt, weights, sums, seed, replicated_sums)
+    two_way = variants.two_way(values, release, members, sections, anchor_prompt, weights, sums, replicated_sums)
 
     out: dict[str, list[dict]] = {
         k: []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core import config
@@ -92,26 +94,33 @@ def matched_world(values: dict, release: CodedAssessments, block: str, metric: s
     }
 
 
-def two_way_pairs(values: dict) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per combo: (SCALE × value, SCALE × defined) per assessment, the whole numbers the two-way bootstrap sums."""
+@dataclass(frozen=True)
+class TwoWaySums:
+    """The costly half of the two-way bootstrap: its whole-number inputs, the prompts' resampling counts, and the
+    replicate sums by mask and by section (core.stats.twoway.replicate_sums)."""
+
+    pairs: list[tuple[np.ndarray, np.ndarray]]  # per combo: (SCALE × value, SCALE × defined) per assessment
+    prompt_weights: np.ndarray  # n_prompts × B
+    by_mask: np.ndarray
+    by_section: np.ndarray
+
+
+def two_way_sums(values: dict, release: CodedAssessments, members, sections, weights, seed) -> TwoWaySums:
+    """The two-way replicate sums of every combo: they need nothing from the one-way bootstrap, so they can be
+    computed alongside it, and `two_way` finishes the job."""
     pairs = []
     for combo in COMBOS:
         value, defined = values[combo]
         pairs.append((bootstrap.scaled_integers(value * defined), bootstrap.SCALE * defined.astype(float)))
-    return pairs
-
-
-def two_way_sums(values: dict, release: CodedAssessments, members, sections, weights, seed) -> tuple:
-    """The two-way replicate sums of every combo (core.stats.twoway.replicate_sums): the costly half of `two_way`,
-    which needs nothing from the one-way bootstrap and can be computed alongside it."""
     prompt_w = twoway.prompt_weights(len(release.prompt_ids), weights.shape[1], seed)
-    return twoway.replicate_sums(
-        two_way_pairs(values), release.participant, release.prompt, members, sections, weights, prompt_w
+    by_mask, by_section = twoway.replicate_sums(
+        pairs, release.participant, release.prompt, members, sections, weights, prompt_w
     )
+    return TwoWaySums(pairs, prompt_w, by_mask, by_section)
 
 
 def two_way(
-    values: dict, release: CodedAssessments, members, sections, anchor_prompt, weights, sums, seed, replicated: tuple
+    values: dict, release: CodedAssessments, members, sections, anchor_prompt, weights, sums, replicated: TwoWaySums
 ) -> dict:
     """Per combo: two-way intervals for everyone and each mask (overall, groups) and each section, with the
     difference of a group from the rest and of a section from overall; and the same figures without the anchor
@@ -121,11 +130,11 @@ def two_way(
     of the participant bootstrap per base row (overall row, then each section), as core.stats.agreement has them;
     replicated: what `two_way_sums` returned for the same values and weights.
     """
-    n_people, b = weights.shape
+    n_people = weights.shape[0]
     n_prompts = len(release.prompt_ids)
-    prompt_w = twoway.prompt_weights(n_prompts, b, seed)
-    rows = [x for pair in two_way_pairs(values) for x in pair]
-    two_mask, two_sec = replicated
+    prompt_w = replicated.prompt_weights
+    rows = [x for pair in replicated.pairs for x in pair]
+    two_mask, two_sec = replicated.by_mask, replicated.by_section
     per_person = np.array([np.bincount(release.participant, weights=x, minlength=n_people) for x in rows])
     per_prompt = np.array([np.bincount(release.prompt, weights=x, minlength=n_prompts) for x in rows])
     one_mask = np.stack([(members.T * p) @ weights for p in per_person])
