@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -415,6 +415,23 @@ def _load_dataset(release: Release, config_name: str):
         return datasets.load_dataset(
             directory, data_files={"train": item.read_as or item.file}, split="train", cache_dir=_cache_dir(item)
         )
+
+
+def load_ahead(release: Release, config_names: Iterable[str]) -> None:
+    """Load local files into the `datasets` cache and nothing more, in a process beside the build (issue 17): the
+    build's own `_load_dataset` of each then finds it there (or waits on `datasets`' lock while it is being made).
+
+    Only what `iter_records` would give to pyarrow is loaded; any failure is left for the build's own read, which
+    meets it again and reports it.
+    """
+    if release.source.kind == "hf":
+        return
+    for name in config_names:
+        item = release.files.get(name)
+        if item is None or item.arrow_unsafe is not None:
+            continue  # pyarrow must not see it (core.jsonline.deep_lines): the build reads it by hand
+        with contextlib.suppress(Exception), _quiet_datasets():
+            _load_dataset(release, name)
 
 
 def _quiet_datasets():

@@ -1,7 +1,10 @@
-"""`python -m core.rubrics.reader`: read and validate the rubric file in a process of its own, for the build.
+"""`python -m core.rubrics.reader`: the build's rubric stage in a process of its own (read, validate, join, tables).
 
-Standard input holds a pickled Release; standard output gets back the pickled (rows, report, input file) or the
-exception the read raised. Only the build's own process starts this, with data it made itself.
+Standard input holds a pickled Release, then the opened release and the files to load into the `datasets` cache
+ahead of the build (or None), then, once the build has validated the release, the columns the join needs
+(`store.join_inputs`). Standard output gets two pickled answers: (report, input file) when the file is read, then
+(report, stored tables) when it is joined; either may instead be the exception that step raised, which ends the
+process. Only the build's own process starts this, with data it made itself.
 """
 
 from __future__ import annotations
@@ -15,22 +18,45 @@ from core.release.validate import Report
 
 
 def main() -> int:
-    # The answer goes to the real standard output; anything a library prints while reading goes to standard error
-    # instead, so it cannot corrupt the pickle.
+    # The answers go to the real standard output; anything a library prints while reading goes to standard error
+    # instead, so it cannot corrupt the pickles.
     answer = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+
+    def say(outcome: object) -> None:
+        pickle.dump(outcome, answer, protocol=pickle.HIGHEST_PROTOCOL)
+        answer.flush()
+
     release = pickle.load(sys.stdin.buffer)
     item = release.files[RUBRIC_CONFIG]
-    report = Report()
-    try:
-        from core.rubrics.store import read_rows
+    # Imported while the build opens the release, before it says what to load.
+    import datasets  # noqa: F401
 
-        outcome: object = (read_rows(release, item, report), report, item)
-    except Exception as exc:  # handed back and raised in the build, as if the read had run there
-        outcome = exc
+    from core.release.source import load_ahead
+    from core.rubrics.store import join_rows, read_rows, stored_tables
+
+    ahead = pickle.load(sys.stdin.buffer)
+    if ahead is not None:
+        load_ahead(*ahead)
     with answer:
-        answer.write(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+        read = Report()
+        try:
+            rows = read_rows(release, item, read)
+        except Exception as exc:  # handed back and raised in the build, as if the read had run there
+            say(exc)
+            return 0
+        say((read, item))
+        try:
+            inputs = pickle.load(sys.stdin.buffer)
+        except EOFError:  # the build stopped before it needed the join
+            return 0
+        joined = Report()
+        try:
+            outcome: object = (joined, stored_tables(join_rows(item, rows, inputs, joined), inputs["annotators"]))
+        except Exception as exc:
+            outcome = exc
+        say(outcome)
     return 0
 
 

@@ -10,16 +10,20 @@ import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from core.config import ROOT, RUBRIC_CONFIG, RUBRIC_FILE
+from core.config import HF_CONFIGS, ROOT, RUBRIC_CONFIG, RUBRIC_FILE
 from core.release.source import InputFile, Release, attach_rubrics, iter_records
 from core.release.validate import Report, gc_paused
 from core.rubrics import SUMMARY_KEYS, stats
 from core.rubrics import join as joining
 from core.rubrics.validate import RubricRow, register, validate_rubrics
 from core.sqlfiles import sql_folder
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 query = sql_folder(__file__)
 
@@ -36,6 +40,8 @@ STATUS_CHECKS = {
     joining.UNMATCHED: "rubric_unmatched",
 }
 TABLES = ("rubric_conversations", "rubric_items", "rubric_scores", "rubric_core", "rubric_summary")
+# Every table the rubric stage stores: the rubric rows above, then their statistics.
+STORED = (*TABLES, "rubric_item_stats", "rubric_item_country", "rubric_kind_shares")
 
 
 @dataclass
@@ -100,13 +106,53 @@ def join_rows(
     return Rubrics(present=True, rows=rows, joins=joins, summary=summary)
 
 
-class BackgroundRead:
-    """The rubric file read and validated in a process of its own (`core.rubrics.reader`), into its own Report,
-    while the build reads, validates and stores the release.
+# The release files validation reads after comparisons.jsonl, in its order: the rubric process loads them ahead.
+LOAD_AHEAD = tuple(name for name in HF_CONFIGS if name != "comparisons")
+JOIN_INPUTS = {
+    "prompts": ("prompt_id",),
+    "messages": ("prompt_id", "role", "content"),
+    "annotators": ("annotator_id", "country"),
+}
 
-    Reading it is Python work that holds the GIL: on a thread of the build's process it took 0.35 s of the main
-    thread's time at full scale (issue 17); in its own process it runs on the other core. A process that cannot
-    start or that dies is not the file's fault: the file is then read here, when the result is asked for.
+
+def join_inputs(tables: dict[str, dict[str, list]]) -> dict[str, dict[str, list]]:
+    """The columns of the validated release that the join and the rubric statistics read, and no others."""
+    return {table: {c: tables[table][c] for c in cols} for table, cols in JOIN_INPUTS.items()}
+
+
+def stored_tables(rubrics: Rubrics, annotators: dict[str, list]) -> dict[str, pa.Table]:
+    """Every rubric table as it will be stored (name -> Arrow table), computed in a scratch in-memory DuckDB that
+    holds only the annotators' countries: `write` runs there, so the tables are the ones a store would get."""
+    import duckdb
+    import pyarrow as pa
+
+    with duckdb.connect() as scratch:
+        scratch.execute("CREATE TABLE annotators (annotator_id VARCHAR, country VARCHAR)")
+        countries = pa.table({"annotator_id": annotators["annotator_id"], "country": annotators["country"]})
+        scratch.from_arrow(countries).insert_into("annotators")
+        write(scratch, rubrics)
+        return {name: scratch.table(name).to_arrow_table() for name in STORED}
+
+
+def insert(con, tables: dict[str, pa.Table]) -> None:
+    """Create the rubric tables in the store and fill them with `stored_tables`' output."""
+    con.execute(query("rubric_schema"))
+    for name in STORED:
+        if tables[name].num_rows:
+            con.from_arrow(tables[name]).insert_into(name)
+
+
+class BackgroundRead:
+    """The rubric stage in a process of its own (`core.rubrics.reader`), beside the build: it first loads the
+    release files the build validates last into the `datasets` cache, then reads and validates the rubric file while
+    the build reads, validates and stores the release, then joins it to the prompts and makes the stored tables while
+    the build computes its statistics.
+
+    All of it is Python work that holds the GIL: on a thread of the build's process the read alone took 0.35 s of
+    the main thread's time at full scale, and the join and the tables another 0.4 s (issue 17); in its own process
+    it runs on the other core, and only Arrow tables come back. A process that cannot start or that dies is not the
+    file's fault: its work is then done here, when its result is asked for (a file it did not load ahead is loaded
+    by the build as it would have been).
     """
 
     def __init__(self, release: Release) -> None:
@@ -114,6 +160,9 @@ class BackgroundRead:
         self._release = release
         self.item = attach_rubrics(release)
         self._child: subprocess.Popen | None = None
+        self._sent: threading.Thread | None = None
+        self._ahead_told = False
+        self._rows: list[RubricRow] | None = None  # the rows, when they were read here rather than in the process
         if self.item is not None:
             with contextlib.suppress(OSError):
                 self._child = subprocess.Popen(
@@ -123,59 +172,107 @@ class BackgroundRead:
                     stderr=subprocess.DEVNULL,
                     cwd=ROOT,
                 )
-                self._sent = threading.Thread(target=self._send, name="rubric-send", daemon=True)
-                self._sent.start()
+                self._send(self._release)
 
     def close(self) -> None:
-        """Stop the reading process if it still runs (a build that ended before it asked for the rows)."""
+        """Stop the reading process if it still runs (a build that ended before it asked for the tables)."""
         if self._child is None:
             return
         if self._child.poll() is None:
             self._child.kill()
             self._child.wait()
-        self._sent.join()
-        if self._child.stdout is not None:
-            self._child.stdout.close()
+        if self._sent is not None:
+            self._sent.join()
+        for pipe in (self._child.stdin, self._child.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
-    def _send(self) -> None:
-        child = self._child
-        assert child is not None and child.stdin is not None
-        with contextlib.suppress(OSError):  # a child that died early: `result` reads the file here instead
-            child.stdin.write(pickle.dumps(self._release, protocol=pickle.HIGHEST_PROTOCOL))
-        with contextlib.suppress(OSError):
-            child.stdin.close()
+    def _send(self, message: object, last: bool = False) -> None:
+        """Send a message from a thread, after the ones before it: the process reads each only when it needs it."""
+        assert self._child is not None and self._child.stdin is not None
+        pipe, before = self._child.stdin, self._sent
 
-    def _from_child(self) -> tuple[list[RubricRow], Report] | None:
-        """The child's rows and report, or None when it gave none (it then read nothing that counts)."""
+        def send() -> None:
+            if before is not None:
+                before.join()
+            with contextlib.suppress(OSError, ValueError):  # a process that died early: its work is then done here
+                pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.flush()
+                if last:
+                    pipe.close()
+
+        self._sent = threading.Thread(target=send, name="rubric-send", daemon=True)
+        self._sent.start()
+
+    def load_ahead(self, release: Release) -> None:
+        """Have the process load the opened release's later files into the `datasets` cache before its own read, so
+        that the build's `load_dataset` of each finds it there (issue 17). Local sources only; told once."""
+        if self._ahead_told:
+            return
+        self._ahead_told = True
+        if self._child is not None:
+            local = release.source.kind != "hf"
+            self._send((release, LOAD_AHEAD) if local else None)
+
+    def _answer(self) -> Any:
+        """The process's next answer, or None when it gave none (it died: nothing it did counts)."""
         if self._child is None:
             return None
         assert self._child.stdout is not None
-        with self._child.stdout:
-            out = self._child.stdout.read()
-        self._child.wait()
-        self._sent.join()
-        if self._child.returncode != 0 or not out:
-            return None
-        outcome = pickle.loads(out)
-        if isinstance(outcome, BaseException):
-            raise outcome
-        rows, report, item = outcome
-        vars(self.item).update(vars(item))  # how the child read the file: loader, notice, local path
-        return rows, report
-
-    def result(self, tables: dict[str, dict[str, list]], report: Report) -> Rubrics:
-        """Wait for the read, add its counts to `report`, and join it to the prompts (or raise what it raised)."""
         try:
-            read = self._from_child()
-            if read is None:
+            return pickle.load(self._child.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self.close()
+            self._child = None
+            return None
+
+    def read(self, report: Report) -> None:
+        """Wait until the file is read and validated and add its counts to `report`; raise what the read raised."""
+        self.load_ahead(self._release)  # the process waits to be told, even when there is nothing to load
+        try:
+            outcome = self._answer()
+            if outcome is None:
                 own = Report()
-                read = read_rows(self._release, self.item, own), own
-        except BaseException as exc:  # the builder tells a rubric read failure from a write failure by identity
+                self._rows = read_rows(self._release, self.item, own)
+                report.merge(own)
+                return
+            if isinstance(outcome, BaseException):
+                raise outcome
+            read_report, item = outcome
+            vars(self.item).update(vars(item))  # how the process read the file: loader, notice, local path
+            report.merge(read_report)
+        except BaseException as exc:  # the builder tells a rubric failure from a write failure by identity
             self.error = exc
             raise
-        rows, read_report = read
-        report.merge(read_report)
-        return join_rows(self.item, rows, tables, report)
+
+    def join(self, tables: dict[str, dict[str, list]]) -> None:
+        """Hand the process what the join needs, at once: it joins and makes the stored tables as soon as its read is
+        done, while the build goes on. Its outcome is taken by `tables`, after `read`."""
+        self._inputs = join_inputs(tables)
+        if self._child is not None:
+            self.load_ahead(self._release)
+            self._send(self._inputs, last=True)
+
+    def tables(self, report: Report) -> dict[str, pa.Table]:
+        """The stored rubric tables (name -> Arrow table); the join's outcomes and unknown annotators go in `report`."""
+        try:
+            outcome = self._answer()
+            if outcome is not None:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                joined, tables = outcome
+                report.merge(joined)
+                return tables
+            if self._rows is None:  # the process died after its read had been counted: read again, uncounted
+                self._rows = read_rows(self._release, self.item, Report())
+            own = Report()
+            out = stored_tables(join_rows(self.item, self._rows, self._inputs, own), self._inputs["annotators"])
+            report.merge(own)
+            return out
+        except BaseException as exc:
+            self.error = exc
+            raise
 
 
 def columns(rubrics: Rubrics) -> dict[str, dict[str, list]]:

@@ -105,6 +105,7 @@ def build(
         release = open_release(source)
         if rubric_reading is None:
             rubric_reading = rubric_store.BackgroundRead(release)
+        rubric_reading.load_ahead(release)
         if rubric_reading.item is not None:
             release.files[config.RUBRIC_CONFIG] = rubric_reading.item
         lap("open")
@@ -135,9 +136,11 @@ def _build_locked(
     import duckdb
 
     say(0.05, "reading and validating the release")
-    # The optional fourth file (openai/coval's rubrics) is read in a process of its own meanwhile (`rubric_reading`).
+    # The optional fourth file (openai/coval's rubrics) is read in a process of its own meanwhile (`rubric_reading`),
+    # which gets the columns its join needs as soon as they are validated: it joins while the release is stored.
     validated = validate_source(release)
     report = validated.report
+    rubric_reading.join(validated.tables)
     lap("read_validate")
 
     handle, tmp_name = tempfile.mkstemp(prefix=f"{target.name}.tmp-", dir=target.parent)
@@ -149,31 +152,30 @@ def _build_locked(
         con = duckdb.connect(str(tmp))
         say(0.35, "writing the release tables")
         con.execute(query("schema"))
-        for table in RELEASE_TABLES:
-            _insert(con, table, validated.tables[table])
-        lap("store")
-
-        # The ranker runs are loaded on a second thread, through a cursor of their own, while this one waits for the
-        # rubric rows and joins them to the prompts (issue 17); the two share nothing. Joined before the statistics:
-        # a rubric file that cannot be read stops the build before its longest stage.
-        say(0.4, "joining the rubrics to the prompts and loading ranker runs")
-        # The pool is left (its thread waited for) before the cursor is closed, also when the join fails.
+        _insert(con, RELEASE_TABLES[0], validated.tables[RELEASE_TABLES[0]])
+        # The ranker runs need only the prompts: they are loaded on a second thread, through a cursor of their own,
+        # while this one stores the rest of the release and waits for the rubric file's read (issue 17). The pool is
+        # left (its thread waited for) before the cursor is closed, also when something here fails.
         with contextlib.closing(con.cursor()) as runs, ThreadPoolExecutor(1, thread_name_prefix="ranker-runs") as pool:
             ingesting = pool.submit(_ingest_runs, runs, source)
-            rubrics = rubric_reading.result(validated.tables, report)
+            for table in RELEASE_TABLES[1:]:
+                _insert(con, table, validated.tables[table])
             del validated  # the column lists are in DuckDB now; free them before the statistics stage needs memory
+            lap("store")
+            # A rubric file that cannot be read stops the build here, before its longest stage.
+            say(0.4, "reading the rubrics and loading ranker runs")
+            rubric_reading.read(report)
             lap("rubrics")
             report.extend(ingesting.result())
         lap("ranker_runs")
 
-        # The rubric tables are written while the statistics stage computes the runs' agreement on its second
-        # thread, so their time is counted in "statistics".
+        # The rubric stage's process joins the rows to the prompts and makes their tables while the statistics start;
+        # they are stored while the statistics stage computes the runs' agreement on its second thread, so that wait
+        # and that write are counted in "statistics".
         say(0.5, "computing statistics")
-        held = [rubrics]
-        del rubrics  # held only by `held` now, so the rows are freed as soon as they are written
 
         def write_rubrics() -> None:
-            rubric_store.write(con, held.pop())
+            rubric_store.insert(con, rubric_reading.tables(report))
 
         report.extend(_build_aggregates(con, bootstrap_b, seed, say, meanwhile=write_rubrics))
         lap("statistics")
