@@ -408,7 +408,7 @@ def test_t_quantile_against_tabled_values():
 
 
 def test_a_report_filled_on_another_thread_merges_as_if_filled_in_place():
-    # The build reads the rubric file on a thread of its own, into its own Report, and merges it afterwards.
+    # The build reads the rubric file in a process of its own, into its own Report, and merges it afterwards.
     calls = [("add", "a.jsonl", "bad", line, f"line {line}") for line in range(1, 8)]
     calls += [("tally", "a.jsonl", "rows", ok) for ok in (True, True, False)] + [("add", "b.jsonl", "odd", 3, "x")]
     one, first, second = Report(), Report(), Report()

@@ -66,7 +66,7 @@ STAGES = [
     ("read_validate", "core.store.builder", "validate_source"),
     ("store", "core.store.builder", "_insert"),
     ("ranker_runs", "core.store.builder", "_ingest_runs"),
-    ("rubrics", "core.rubrics.store", "read_rows"),  # runs on a thread of its own: raised in the build all the same
+    ("rubrics", "core.rubrics.store", "read_rows"),  # no rubric file here: read in the build's own process
     ("statistics", "core.store.builder", "_build_aggregates"),
     ("report", "core.store.builder", "_file_rows"),
     ("manifest", "core.store.builder", "_manifest"),
