@@ -1,7 +1,7 @@
 """`python -m core.rubrics.reader`: the build's rubric stage in a process of its own (read, validate, join, tables).
 
 Standard input holds a pickled Release, then the opened release and the files to load into the `datasets` cache
-ahead of the build (or None), then, once the build has validated the release, the columns the join needs
+ahead of the build, then, once the build has validated the release, the columns the join needs
 (`store.join_inputs`). Standard output gets two pickled answers: (report, input file) when the file is read, then
 (report, stored tables) when it is joined; either may instead be the exception that step raised, which ends the
 process. Only the build's own process starts this, with data it made itself.
@@ -36,9 +36,7 @@ def main() -> int:
     from core.release.source import load_ahead
     from core.rubrics.store import join_rows, read_rows, stored_tables
 
-    ahead = pickle.load(sys.stdin.buffer)
-    if ahead is not None:
-        load_ahead(*ahead)
+    load_ahead(*pickle.load(sys.stdin.buffer))
     with answer:
         read = Report()
         try:

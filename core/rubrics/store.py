@@ -207,13 +207,13 @@ class BackgroundRead:
 
     def load_ahead(self, release: Release) -> None:
         """Have the process load the opened release's later files into the `datasets` cache before its own read, so
-        that the build's `load_dataset` of each finds it there (issue 17). Local sources only; told once."""
+        that the build's `load_dataset` of each finds it there (issue 17). Told once; `source.load_ahead` leaves a
+        hub release alone."""
         if self._ahead_told:
             return
         self._ahead_told = True
         if self._child is not None:
-            local = release.source.kind != "hf"
-            self._send((release, LOAD_AHEAD) if local else None)
+            self._send((release, LOAD_AHEAD))
 
     def _answer(self) -> Any:
         """The process's next answer, or None when it gave none (it died: nothing it did counts)."""
